@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     ami_user: str | None = None
     ami_secret: str | None = None
     asterisk_spool_dir: Path = Path("/var/spool/asterisk")
+    # Campaign frequency cap per customer (calls across all campaigns).
+    campaign_max_calls_per_day: int = 1
+    campaign_max_calls_per_week: int = 3
 
     alerts_default_recipient: str | None = None
     report_recipients: list[str] = Field(default_factory=list)
