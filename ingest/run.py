@@ -1,0 +1,350 @@
+"""``ingest_landing``: land every new complete file of a landing directory into ``raw``.
+
+Each file is landed in its own transaction: its raw rows, its quarantine rows and its
+``raw.ingest_files`` row commit together or not at all, so a kill between two statements
+leaves the warehouse as it was before that file and the next run simply lands it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from ccdw.db import connect
+from ccdw.errors import CcdwError
+from ccdw.settings import Settings, get_settings
+from ingest import land
+from ingest.encoding import EncodingChoice, choose, transcode
+from ingest.feeds import FEEDS
+from ingest.files import FileFacts, LandedFile, UnreadableFile, discover, inspect, open_text_bytes
+from ingest.layout import FileLayout, LayoutError, cdr_layout, crm_layout
+from ingest.schema import ensure_raw_schema
+
+log = logging.getLogger(__name__)
+
+# Test hook for the kill test: "N:SECONDS" sleeps inside the transaction of the N-th file
+# this run reads (1-based), after its rows are written and before the commit.
+PAUSE_ENV = "CCDW_INGEST_PAUSE_IN_FILE"
+
+# DuckDB errors that mean "this file cannot be read" (not a bug, not the warehouse).
+FILE_ERRORS = (
+    duckdb.InvalidInputException,
+    duckdb.ConversionException,
+    duckdb.IOException,
+)
+
+
+@dataclass
+class FileResult:
+    file_id: int
+    feed: str
+    path: str
+    status: str  # landed | duplicate | rejected
+    encoding: str | None = None
+    rows_read: int = 0
+    rows_landed: int = 0
+    rows_duplicate: int = 0
+    rows_quarantined: int = 0
+    message: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class FeedTotals:
+    files: int = 0
+    landed: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    rejected: int = 0  # files rejected whole
+    rows_read: int = 0
+
+
+@dataclass
+class IngestSummary:
+    landing_dir: Path
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_landed(self) -> int:
+        return sum(f.rows_landed for f in self.files)
+
+    @property
+    def rows_duplicate(self) -> int:
+        return sum(f.rows_duplicate for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    @property
+    def rejected(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "rejected"]
+
+    def by_feed(self) -> dict[str, FeedTotals]:
+        totals: dict[str, FeedTotals] = {}
+        for result in self.files:
+            t = totals.setdefault(result.feed, FeedTotals())
+            t.files += 1
+            t.landed += result.rows_landed
+            t.duplicate += result.rows_duplicate
+            t.quarantined += result.rows_quarantined
+            t.rows_read += result.rows_read
+            t.rejected += result.status == "rejected"
+        return totals
+
+
+def _known(con: duckdb.DuckDBPyConnection, path: str, sha256: str) -> bool:
+    row = con.execute(
+        "select 1 from raw.ingest_files where path = ? and sha256 = ? limit 1", [path, sha256]
+    ).fetchone()
+    return row is not None
+
+
+def _landed_twin(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
+    row = con.execute(
+        "select path from raw.ingest_files where sha256 = ? and status = 'landed'"
+        " order by file_id limit 1",
+        [sha256],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _next_file_id(con: duckdb.DuckDBPyConnection) -> int:
+    return int(
+        con.execute("select coalesce(max(file_id), 0) + 1 from raw.ingest_files").fetchone()[0]
+    )
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection, result: FileResult, facts: FileFacts, landed: LandedFile
+) -> None:
+    con.execute(
+        "insert into raw.ingest_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            result.file_id,
+            result.feed,
+            result.path,
+            facts.sha256,
+            facts.size,
+            result.encoding,
+            result.rows_read,
+            result.rows_landed,
+            result.rows_duplicate,
+            result.rows_quarantined,
+            result.status,
+            result.message or None,
+            datetime.now(),
+            landed.mtime,
+        ],
+    )
+
+
+def _maybe_pause(ordinal: int) -> None:
+    spec = os.environ.get(PAUSE_ENV)
+    if not spec:
+        return
+    nth, _, seconds = spec.partition(":")
+    if int(nth) == ordinal:
+        log.warning(
+            "%s: pausing %ss inside the transaction of file %d", PAUSE_ENV, seconds, ordinal
+        )
+        time.sleep(float(seconds or 60))
+
+
+@contextmanager
+def _readable_source(
+    landed: LandedFile, facts: FileFacts, choice: EncodingChoice, tmp_dir: Path
+) -> Iterator[land.ReadSource]:
+    """The file itself when DuckDB can read it, else a temporary UTF-8 transcode."""
+    if choice.direct:
+        yield land.ReadSource(landed.path, "gzip" if landed.is_gzip else "none", facts.line_count)
+        return
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(suffix=".csv", dir=tmp_dir)
+    os.close(handle)
+    target = Path(name)
+    try:
+        transcode(open_text_bytes(landed), choice.codec, target)
+        yield land.ReadSource(target, "none", facts.line_count)
+    finally:
+        target.unlink(missing_ok=True)
+
+
+def _layout(landed: LandedFile, facts: FileFacts, codec: str, settings: Settings) -> FileLayout:
+    feed = landed.feed
+    if feed.kind == "cdr":
+        return cdr_layout(facts.sample, codec, settings.cdr_userfield_without_uniqueid)
+    if feed.kind == "crm":
+        return crm_layout(feed, facts.sample, codec)
+    return FileLayout(tuple(c.name for c in feed.columns))
+
+
+def _parquet_layout(con: duckdb.DuckDBPyConnection, landed: LandedFile) -> FileLayout:
+    names = [
+        row[0]
+        for row in con.execute(
+            "select name from parquet_schema(?) where num_children is null", [str(landed.path)]
+        ).fetchall()
+    ]
+    header = ",".join('"' + n.replace('"', '""') + '"' for n in names)
+    return crm_layout(landed.feed, (header + "\n").encode(), "utf-8")
+
+
+def _prepare(
+    con: duckdb.DuckDBPyConnection,
+    landed: LandedFile,
+    facts: FileFacts,
+    result: FileResult,
+    settings: Settings,
+) -> None:
+    """Read and validate one file into temp tables (outside the warehouse transaction:
+    a failed fast read must not abort it)."""
+    feed = landed.feed
+    if landed.is_parquet:
+        result.encoding = "parquet"
+        layout = _parquet_layout(con, landed)
+        land.stage_parquet(con, layout, landed.path)
+        land.build_typed(con, feed, layout.present, None)
+        result.rows_quarantined = land.attach_raw_lines(con, None)
+    else:
+        if facts.has_nul:
+            raise UnreadableFile("binary content (NUL bytes): not a text export")
+        choice = choose(facts.sample, facts.utf8_valid, settings.encoding)
+        result.encoding = choice.name
+        result.message = choice.note
+        layout = _layout(landed, facts, choice.codec, settings)
+        utc_to = settings.timezone if settings.cdr_usegmtime else None
+        with _readable_source(landed, facts, choice, settings.home / "tmp" / "ingest") as source:
+            if feed.kind == "queue_log":
+                land.stage_queue_log(con, source)
+            elif not land.stage_csv_fast(con, layout, source):
+                land.stage_csv_exact(con, layout, source)
+            land.build_typed(con, feed, layout.present, utc_to)
+            result.rows_quarantined = land.attach_raw_lines(con, source)
+    result.rows_read = int(con.execute("select count(*) from _typed").fetchone()[0])
+
+
+def _reject(
+    con: duckdb.DuckDBPyConnection,
+    landed: LandedFile,
+    facts: FileFacts,
+    path: str,
+    problem: str,
+) -> FileResult:
+    result = FileResult(0, landed.feed.name, path, "rejected", message=f"{path}: {problem}")
+    con.execute("begin transaction")
+    result.file_id = _next_file_id(con)
+    _record(con, result, facts, landed)
+    con.execute("commit")
+    log.error("rejected %s", result.message)
+    return result
+
+
+def _ingest_one(
+    con: duckdb.DuckDBPyConnection, landed: LandedFile, ordinal: int, settings: Settings
+) -> FileResult | None:
+    started = time.perf_counter()
+    path = str(landed.path.resolve())
+    try:
+        facts = inspect(landed)
+        unreadable = None
+    except UnreadableFile as exc:
+        facts = FileFacts(_sha_only(landed.path), landed.path.stat().st_size, 0, True, False, b"")
+        unreadable = str(exc)
+    if _known(con, path, facts.sha256):
+        return None  # already recorded (landed, duplicate or rejected): nothing new
+    result = FileResult(0, landed.feed.name, path, "landed")
+    twin = _landed_twin(con, facts.sha256)
+    if twin is not None:
+        result.status = "duplicate"
+        result.message = f"same bytes as {twin}"
+    elif unreadable is not None:
+        return _reject(con, landed, facts, path, unreadable)
+    else:
+        try:
+            _prepare(con, landed, facts, result, settings)
+        except (UnreadableFile, LayoutError, *FILE_ERRORS) as exc:
+            land.drop_temp(con)
+            return _reject(con, landed, facts, path, " ".join(str(exc).split()))
+    con.execute("begin transaction")
+    try:
+        result.file_id = _next_file_id(con)
+        if result.status == "landed":
+            land.write_quarantine(con, landed.feed, result.file_id)
+            result.rows_landed = land.write_raw(con, landed.feed, result.file_id)
+            result.rows_duplicate = result.rows_read - result.rows_landed - result.rows_quarantined
+        _maybe_pause(ordinal)
+        _record(con, result, facts, landed)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        land.drop_temp(con)
+    result.seconds = time.perf_counter() - started
+    log.info(
+        "%s %s: read %d, landed %d, duplicate %d, quarantined %d",
+        result.status,
+        landed.path.name,
+        result.rows_read,
+        result.rows_landed,
+        result.rows_duplicate,
+        result.rows_quarantined,
+    )
+    return result
+
+
+def _sha_only(path: Path) -> str:
+    import hashlib
+
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(8 * 1024 * 1024):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Connection settings for landing (order kept: ``rowid`` is the line position)."""
+    spill = settings.home / "tmp" / "duckdb"
+    spill.mkdir(parents=True, exist_ok=True)
+    con.execute("set preserve_insertion_order = true")
+    con.execute(f"set temp_directory = '{spill.as_posix()}'")
+    memory = os.environ.get("CCDW_INGEST_MEMORY_LIMIT", "2GB")
+    con.execute("set memory_limit = ?", [memory])
+
+
+def ingest_landing(
+    landing_dir: Path | None = None, settings: Settings | None = None
+) -> IngestSummary:
+    """Land every new complete file under ``landing_dir`` (default ``$CCDW_HOME/landing``)."""
+    settings = settings or get_settings()
+    landing = Path(landing_dir) if landing_dir is not None else settings.landing_dir
+    if not landing.is_dir():
+        raise CcdwError(f"landing directory {landing} does not exist")
+    summary = IngestSummary(landing)
+    files = discover(landing)
+    with connect(settings) as con:
+        configure(con, settings)
+        ensure_raw_schema(con)
+        for ordinal, landed in enumerate(files, start=1):
+            result = _ingest_one(con, landed, ordinal, settings)
+            if result is not None:
+                summary.files.append(result)
+    return summary
+
+
+__all__ = ["FEEDS", "FileResult", "IngestSummary", "ingest_landing"]
