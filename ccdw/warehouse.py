@@ -1,0 +1,227 @@
+"""Build the warehouse: run the real dbt CLI (``dbt build``) against ``settings.warehouse_path``.
+
+dbt reads ``raw``, ``ops`` and ``ml`` as sources, so the ``ops`` and ``ml`` contract tables are
+created first (empty if no room wrote them yet). dbt runs in a subprocess with its own
+target/log directories under ``$CCDW_HOME/dbt`` so that several homes (tests, benchmarks, the
+demo) can build at the same time without sharing ``dbt_project/target``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ccdw.db import connect, publish
+from ccdw.errors import CcdwError
+from ccdw.ops import ensure_ops_schema
+from ccdw.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+_FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    unique_id: str
+    status: str
+    message: str
+    execution_seconds: float
+
+
+@dataclass
+class BuildResult:
+    """What one ``dbt`` invocation did."""
+
+    command: list[str]
+    elapsed_seconds: float
+    nodes: list[NodeResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for node in self.nodes if node.status == status)
+
+    @property
+    def failed(self) -> list[NodeResult]:
+        return [node for node in self.nodes if node.status in _FAILED_STATUSES]
+
+
+def dbt_project_dir() -> Path:
+    """The dbt project (``dbt_project/`` beside the ``ccdw`` package)."""
+    return Path(__file__).resolve().parent.parent / "dbt_project"
+
+
+def dbt_artifacts_dir(settings: Settings | None = None) -> Path:
+    """Where this home's dbt target/ and logs/ go."""
+    settings = settings or get_settings()
+    return settings.home.resolve() / "dbt"
+
+
+def dbt_env(settings: Settings | None = None) -> dict[str, str]:
+    """Environment for dbt: the absolute warehouse path and the KPI variables from settings."""
+    settings = settings or get_settings()
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise CcdwError(f"CCDW_TIMEZONE={settings.timezone!r} is not a known time zone") from exc
+    env = dict(os.environ)
+    env.update(
+        {
+            "CCDW_WAREHOUSE_PATH": str(settings.warehouse_path.resolve()),
+            "CCDW_TIMEZONE": settings.timezone,
+            "CCDW_CDR_USEGMTIME": "true" if settings.cdr_usegmtime else "false",
+            "CCDW_SHORT_ABANDON_SECONDS": str(int(settings.short_abandon_seconds)),
+            "CCDW_FCR_WINDOW_HOURS": str(int(settings.fcr_window_hours)),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+    )
+    return env
+
+
+def _dbt_executable() -> str:
+    beside_python = Path(sys.executable).parent / "dbt"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("dbt")
+    if found is None:
+        raise CcdwError("the dbt CLI is not installed (pip install 'dbt-duckdb==1.11.1')")
+    return found
+
+
+def prepare_warehouse(settings: Settings | None = None) -> None:
+    """Create the schemas dbt reads as sources (``ops``, ``ml``) and check ``raw`` exists."""
+    settings = settings or get_settings()
+    with connect(settings) as con:
+        ensure_ops_schema(con)
+        try:
+            ml_schema = importlib.import_module("models_ml.schema")
+        except ModuleNotFoundError:
+            ml_schema = None
+        if ml_schema is not None:
+            ml_schema.ensure_ml_schema(con)
+        landed = con.execute(
+            "select count(*) from information_schema.tables"
+            " where table_schema = 'raw' and table_name = 'ingest_files'"
+        ).fetchone()
+    if not landed or landed[0] == 0:
+        raise CcdwError(
+            f"{settings.warehouse_path} has no raw.ingest_files: run `ccdw ingest` before `ccdw build`"
+        )
+
+
+def run_dbt(
+    args: list[str],
+    settings: Settings | None = None,
+    *,
+    check: bool = True,
+) -> BuildResult:
+    """Run ``dbt <args>`` for this home; raise CcdwError naming the failed nodes."""
+    settings = settings or get_settings()
+    project = dbt_project_dir()
+    artifacts = dbt_artifacts_dir(settings)
+    target_path = artifacts / "target"
+    command = [
+        _dbt_executable(),
+        "--no-use-colors",
+        *args,
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(artifacts / "logs"),
+    ]
+    artifacts.mkdir(parents=True, exist_ok=True)
+    run_results = target_path / "run_results.json"
+    run_results.unlink(missing_ok=True)  # never report an earlier run's results
+    log.info("running %s", " ".join(args))
+    started = time.perf_counter()
+    completed = subprocess.run(  # noqa: S603 - fixed executable, arguments from trusted code
+        command,
+        cwd=project,
+        env=dbt_env(settings),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    result = BuildResult(command=command, elapsed_seconds=time.perf_counter() - started)
+    result.nodes = _read_run_results(run_results)
+    (artifacts / "last_output.log").write_text(completed.stdout + completed.stderr)
+    if check and (completed.returncode != 0 or result.failed):
+        raise CcdwError(_failure_line(args, completed, result))
+    return result
+
+
+def _read_run_results(path: Path) -> list[NodeResult]:
+    if not path.exists():
+        return []
+    payload = json.loads(path.read_text())
+    return [
+        NodeResult(
+            unique_id=item["unique_id"],
+            status=str(item.get("status")),
+            message=str(item.get("message") or ""),
+            execution_seconds=float(item.get("execution_time") or 0.0),
+        )
+        for item in payload.get("results", [])
+    ]
+
+
+def _failure_line(args: list[str], completed: subprocess.CompletedProcess[str], result: BuildResult) -> str:
+    if result.failed:
+        names = ", ".join(
+            f"{node.unique_id.split('.')[-1]} ({' '.join(node.message.split())[:160]})"
+            for node in result.failed[:5]
+        )
+        more = f" and {len(result.failed) - 5} more" if len(result.failed) > 5 else ""
+        return f"dbt {args[0]} failed: {len(result.failed)} node(s) failed: {names}{more}"
+    lines = [line.strip() for line in (completed.stdout + completed.stderr).splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line.lower()]
+    detail = (errors or lines or ["no output"])[-1]
+    return f"dbt {args[0]} failed (exit {completed.returncode}): {detail[:300]}"
+
+
+def build(
+    settings: Settings | None = None,
+    select: str | None = None,
+    full_refresh: bool = False,
+    *,
+    publish_copy: bool = True,
+) -> BuildResult:
+    """``dbt build`` (models, tests) against the warehouse; publish the serving copy on success."""
+    settings = settings or get_settings()
+    prepare_warehouse(settings)
+    args = ["build"]
+    if select:
+        args += ["--select", select]
+    if full_refresh:
+        args.append("--full-refresh")
+    result = run_dbt(args, settings)
+    log.info(
+        "dbt build: %d ok, %d warn, %d skipped in %.1f s",
+        result.count("success") + result.count("pass"),
+        result.count("warn"),
+        result.count("skipped"),
+        result.elapsed_seconds,
+    )
+    if publish_copy:
+        publish(settings)
+    return result
+
+
+def docs_generate(settings: Settings | None = None) -> Path:
+    """``dbt docs generate``; returns the directory holding ``index.html`` and the catalog."""
+    settings = settings or get_settings()
+    prepare_warehouse(settings)
+    run_dbt(["docs", "generate"], settings)
+    return dbt_artifacts_dir(settings) / "target"

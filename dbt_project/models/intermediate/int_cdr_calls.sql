@@ -1,0 +1,76 @@
+-- One row per call: the CDR legs sharing a linkedid (or the uniqueid where no linkedid).
+with cdr as (
+    select * from {{ ref('stg_raw__cdr') }}
+),
+
+legs as (
+    select
+        *,
+        row_number() over (
+            partition by linkedid order by started_at, cdr_sequence nulls last, uniqueid, cdr_key
+        ) as leg_no
+    from cdr
+    where linkedid is not null
+),
+
+first_leg as (
+    select * from legs where leg_no = 1
+),
+
+call_totals as (
+    select
+        linkedid,
+        count(*) as leg_count,
+        min(started_at) as started_at,
+        min(answered_at) as answered_at,
+        max(ended_at) as ended_at,
+        max(case when disposition = 'ANSWERED' then 1 else 0 end) = 1 as any_answered,
+        max(case when lower(lastapp) in ('background', 'read', 'waitexten', 'ivr', 'agi', 'playback')
+            then 1 else 0 end) = 1 as went_through_ivr,
+        min(case when lower(lastapp) = 'queue' then started_at end) as queued_at,
+        sum(case when disposition = 'ANSWERED' and dstchannel is not null
+            and lower(lastapp) in ('queue', 'dial') then billsec_seconds else 0 end) as talk_seconds,
+        max(userfield) as userfield,
+        max(source_file_id) as last_source_file_id
+    from legs
+    group by linkedid
+),
+
+queue_legs as (
+    select
+        linkedid,
+        {{ dbt.split_part('lastdata', "','", 1) }} as queue,
+        row_number() over (partition by linkedid order by started_at, leg_no) as queue_leg_no
+    from legs
+    where lower(lastapp) = 'queue'
+)
+
+select
+    call_totals.linkedid as call_id,
+    first_leg.uniqueid as first_uniqueid,
+    call_totals.leg_count,
+    call_totals.started_at,
+    call_totals.answered_at,
+    call_totals.ended_at,
+    first_leg.src,
+    first_leg.src_e164,
+    first_leg.dst,
+    first_leg.dcontext,
+    case
+        when call_totals.userfield is not null then 'outbound'
+        when lower(first_leg.dcontext) like '%outbound%' or lower(first_leg.dcontext) like '%from-internal%' then 'outbound'
+        else 'inbound'
+    end as direction,
+    call_totals.went_through_ivr,
+    queue_legs.queue,
+    call_totals.queued_at,
+    call_totals.talk_seconds,
+    case when call_totals.any_answered then 'ANSWERED' else first_leg.disposition end as disposition,
+    call_totals.userfield,
+    call_totals.last_source_file_id
+from call_totals
+inner join first_leg
+    on first_leg.linkedid = call_totals.linkedid
+left join queue_legs
+    on queue_legs.linkedid = call_totals.linkedid
+    and queue_legs.queue_leg_no = 1

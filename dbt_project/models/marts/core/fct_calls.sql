@@ -1,0 +1,68 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='call_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+-- One row per call across its CDR legs (linked by linkedid, else uniqueid), with IVR, queue,
+-- agent (from the queue entry it was answered in), talk and disposition. Incremental: calls
+-- with CDRs in files landed after the last run are recomputed from all their legs.
+with calls as (
+    select * from {{ ref('int_cdr_calls') }}
+    {% if is_incremental() %}
+    where call_id in (
+        select linkedid
+        from {{ ref('stg_raw__cdr') }}
+        where source_file_id > (select coalesce(max(last_source_file_id), -1) from {{ this }})
+    )
+    {% endif %}
+),
+
+answered_entries as (
+    select
+        call_id,
+        agent_id,
+        row_number() over (partition by call_id order by entered_at, entry_no) as answer_rank
+    from {{ ref('fct_queue_calls') }}
+    where outcome = 'answered'
+),
+
+identity as (
+    select * from {{ ref('int_phone_identity') }}
+),
+
+with_numbers as (
+    select
+        calls.*,
+        case when calls.direction = 'inbound' then calls.src_e164
+            else {{ normalize_phone_e164('calls.dst') }} end as party_e164
+    from calls
+)
+
+select
+    with_numbers.call_id,
+    with_numbers.first_uniqueid,
+    with_numbers.leg_count,
+    with_numbers.direction,
+    with_numbers.started_at,
+    cast(with_numbers.started_at as date) as started_date,
+    with_numbers.answered_at,
+    with_numbers.ended_at,
+    {{ seconds_between('with_numbers.started_at', 'with_numbers.ended_at') }} as duration_seconds,
+    with_numbers.went_through_ivr,
+    with_numbers.queue,
+    answered_entries.agent_id,
+    with_numbers.talk_seconds,
+    with_numbers.disposition,
+    with_numbers.userfield as campaign_member_id,
+    {{ mask_phone('with_numbers.party_e164') }} as party_number_masked,
+    identity.customer_id,
+    with_numbers.last_source_file_id
+from with_numbers
+left join answered_entries
+    on answered_entries.call_id in (with_numbers.call_id, with_numbers.first_uniqueid)
+    and answered_entries.answer_rank = 1
+left join identity
+    on identity.phone_e164 = with_numbers.party_e164

@@ -1,0 +1,85 @@
+-- Per agent and local date: calls answered (dated by the queue entry they answered), talk,
+-- ring-no-answers, transfers, and login / pause / after-call-work time from queue_log.
+with calls as (
+    select * from {{ ref('fct_queue_calls') }}
+),
+
+ring_events as (
+    select * from {{ ref('int_queue_events') }}
+),
+
+agent_members as (
+    select * from {{ ref('int_agent_members') }}
+),
+
+states as (
+    select * from {{ ref('fct_agent_states') }}
+),
+
+handled as (
+    select
+        agent_id,
+        entered_date as date,
+        count(*) as calls_handled,
+        coalesce(sum(talk_seconds), 0) as talk_seconds,
+        avg(talk_seconds * 1.0) as aht_seconds,
+        sum(case when transferred then 1 else 0 end) as transfers
+    from calls
+    where outcome = 'answered'
+    group by agent_id, entered_date
+),
+
+ring_no_answer as (
+    select
+        coalesce(agent_members.agent_id, ring_events.agent_member) as agent_id,
+        calls.entered_date as date,
+        count(*) as ring_no_answer
+    from ring_events
+    inner join calls
+        on calls.queue_call_id = ring_events.queue_call_id
+    left join agent_members
+        on agent_members.agent_member = ring_events.agent_member
+    where ring_events.event = 'RINGNOANSWER'
+        and ring_events.agent_member is not null
+    group by coalesce(agent_members.agent_id, ring_events.agent_member), calls.entered_date
+),
+
+presence as (
+    select
+        agent_id,
+        date_day as date,
+        sum(seconds) as logged_in_seconds,
+        sum(case when state = 'paused' then seconds else 0 end) as paused_seconds,
+        sum(case when is_after_call_work then seconds else 0 end) as acw_seconds
+    from states
+    group by agent_id, date_day
+),
+
+agent_days as (
+    select agent_id, date from handled
+    union
+    select agent_id, date from ring_no_answer
+    union
+    select agent_id, date from presence
+)
+
+select
+    agent_days.agent_id,
+    agent_days.date,
+    coalesce(handled.calls_handled, 0) as calls_handled,
+    coalesce(handled.talk_seconds, 0) as talk_seconds,
+    handled.aht_seconds,
+    coalesce(ring_no_answer.ring_no_answer, 0) as ring_no_answer,
+    coalesce(handled.transfers, 0) as transfers,
+    coalesce(presence.logged_in_seconds, 0) as logged_in_seconds,
+    coalesce(presence.paused_seconds, 0) as paused_seconds,
+    coalesce(handled.talk_seconds, 0) * 1.0
+        / nullif(coalesce(presence.logged_in_seconds, 0) - coalesce(presence.paused_seconds, 0), 0) as occupancy,
+    coalesce(presence.acw_seconds, 0) as acw_seconds
+from agent_days
+left join handled
+    on handled.agent_id = agent_days.agent_id and handled.date = agent_days.date
+left join ring_no_answer
+    on ring_no_answer.agent_id = agent_days.agent_id and ring_no_answer.date = agent_days.date
+left join presence
+    on presence.agent_id = agent_days.agent_id and presence.date = agent_days.date
