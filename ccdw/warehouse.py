@@ -24,6 +24,7 @@ from ccdw.db import connect, publish
 from ccdw.errors import CcdwError
 from ccdw.ops import ensure_ops_schema
 from ccdw.settings import Settings, get_settings
+from ingest.schema import ensure_raw_schema
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +98,14 @@ def _dbt_executable() -> str:
 
 
 def prepare_warehouse(settings: Settings | None = None) -> None:
-    """Create the schemas dbt reads as sources (``ops``, ``ml``) and check ``raw`` exists."""
+    """Create the schemas dbt reads as sources (``raw``, ``ops``, ``ml``) if they are missing.
+
+    ``raw`` tables are created empty (ingest's own DDL) so a build before the first ingest
+    yields empty marts rather than a missing-table error.
+    """
     settings = settings or get_settings()
     with connect(settings) as con:
+        ensure_raw_schema(con)
         ensure_ops_schema(con)
         try:
             ml_schema = importlib.import_module("models_ml.schema")
@@ -107,14 +113,6 @@ def prepare_warehouse(settings: Settings | None = None) -> None:
             ml_schema = None
         if ml_schema is not None:
             ml_schema.ensure_ml_schema(con)
-        landed = con.execute(
-            "select count(*) from information_schema.tables"
-            " where table_schema = 'raw' and table_name = 'ingest_files'"
-        ).fetchone()
-    if not landed or landed[0] == 0:
-        raise CcdwError(
-            f"{settings.warehouse_path} has no raw.ingest_files: run `ccdw ingest` before `ccdw build`"
-        )
 
 
 def run_dbt(

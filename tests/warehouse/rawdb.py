@@ -10,22 +10,12 @@ from typing import Any
 
 import duckdb
 
-from ingest.feeds import FEEDS, raw_table_ddl
-
-INGEST_FILES_DDL = """create table if not exists raw.ingest_files (
-    file_id bigint, feed varchar, path varchar, sha256 varchar, bytes bigint, encoding varchar,
-    rows_read bigint, rows_landed bigint, rows_duplicate bigint, rows_quarantined bigint,
-    status varchar, message varchar, landed_at timestamp, file_mtime timestamp)"""
-QUARANTINE_DDL = """create table if not exists raw.quarantine (
-    file_id bigint, feed varchar, line_no bigint, raw_line varchar, reason varchar)"""
+from ingest.feeds import FEEDS
+from ingest.schema import ensure_raw_schema
 
 
 def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema if not exists raw")
-    con.execute(INGEST_FILES_DDL)
-    con.execute(QUARANTINE_DDL)
-    for feed in FEEDS.values():
-        con.execute(raw_table_ddl(feed))
+    ensure_raw_schema(con)
 
 
 class RawWriter:
