@@ -81,7 +81,7 @@ def test_each_alert_arrives_once_with_masked_summary(mini: Settings, smtp_server
     assert text.count("transfer  mobile") == 3  # its three transactions
     assert "赵**" in text and "赵小明" not in text  # masked name
     assert "+86138****5678" in text
-    assert "ccdw alerts feedback AN-1" in text
+    assert "ccdw alerts feedback --anomaly-id AN-1 --disposition" in text
     assert mail["Message-ID"].startswith("<ccdw.")
     assert [r[2] for r in outbox_rows(settings)] == ["sent", "sent", "failed"]
 
