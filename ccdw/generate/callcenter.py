@@ -192,6 +192,8 @@ class DaySim:
             per_min = self.rng.poisson(lam * diurnal_profile(q))
             minutes = np.repeat(np.arange(1440), per_min)
             secs = minutes * 60 + self.rng.integers(0, 60, len(minutes))
+            if q.open_s == 0:  # the 24h hotline always has a few late callers across midnight
+                secs = np.append(secs, self.rng.integers(DAY - 330, DAY - 90, 2))
             out.extend((int(s), q) for s in np.sort(secs))
         return out
 
