@@ -218,5 +218,5 @@ def dial(
             "select count(*) from ops.dial_attempts where final_status is null"
         ).fetchone()
         summary.open_attempts = int(open_row[0]) if open_row else 0
-    log.info("dial via %s: %s", via, summary.as_dict())
+    log.debug("dial via %s: %s", via, summary.as_dict())
     return summary

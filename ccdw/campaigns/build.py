@@ -422,5 +422,5 @@ def build_campaigns(
             raise
     summary: dict[str, object] = {"as_of": as_of.isoformat(sep=" "), "campaigns": per_campaign,
                                   **changes}
-    log.info("campaigns built as of %s: %s", as_of, summary)
+    log.debug("campaigns built as of %s: %s", as_of, summary)
     return summary

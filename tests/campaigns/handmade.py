@@ -37,7 +37,8 @@ def build_handmade(settings: Settings, *, extra_high_value: int = 0) -> None:
                     "amount_paid decimal(18,2), is_paid boolean, overdue_days integer, "
                     "premium_status varchar)")
         con.execute("create table ml.fund_anomalies (anomaly_id varchar, customer_id varchar, "
-                    "account_id varchar, typology varchar, score double, detected_at timestamp)")
+                    "account_id varchar, typology varchar, score double, detected_at timestamp, "
+                    "window_end timestamp)")
         con.execute("create table marts.fct_queue_calls (queue_call_id varchar, call_id varchar, "
                     "queue varchar, entered_at timestamp, outcome varchar, customer_id varchar)")
         con.execute("create table marts.queue_call_numbers_restricted (queue_call_id varchar, "
@@ -74,7 +75,7 @@ def build_handmade(settings: Settings, *, extra_high_value: int = 0) -> None:
                     "false, 0, 'due'), ('P8', 'C8', ?, 900, ?, 900, true, 0, 'paid')",
                     [AS_OF.date() + timedelta(days=3), AS_OF.date(), AS_OF])
         con.execute("insert into ml.fund_anomalies values ('A6', 'C6', 'AC6', 'large_outflow', "
-                    "0.9, ?)", [AS_OF - timedelta(days=2)])
+                    "0.9, ?, ?)", [AS_OF + timedelta(hours=1), AS_OF - timedelta(days=2)])
         # Abandoned calls: +8613900000001 never got through; ...02 was answered 1 h later.
         con.execute(
             """insert into marts.fct_queue_calls values
