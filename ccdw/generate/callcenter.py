@@ -29,6 +29,7 @@ simulated days can be replayed on other dates (``large``) with fresh identifiers
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,6 +79,38 @@ def diurnal_profile(q: QueueSpec) -> np.ndarray:
 
 
 WEEKDAY_FACTOR = np.array([1.15, 1.05, 1.0, 1.0, 1.05, 0.6, 0.5])  # Mon..Sun
+
+
+class _Draws:
+    """Random draws served from pre-drawn buffers: a numpy call per draw costs more than the
+    event itself. The draw order is fixed, so the day stays deterministic."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self._u: list[float] = []
+        self._z: list[float] = []
+        self._iu = self._iz = 0
+
+    def u(self) -> float:
+        if self._iu >= len(self._u):
+            self._u, self._iu = self.rng.random(8192).tolist(), 0
+        v = self._u[self._iu]
+        self._iu += 1
+        return v
+
+    def z(self) -> float:
+        if self._iz >= len(self._z):
+            self._z, self._iz = self.rng.standard_normal(8192).tolist(), 0
+        v = self._z[self._iz]
+        self._iz += 1
+        return v
+
+    def int(self, lo: int, hi: int) -> int:
+        """Uniform integer in [lo, hi)."""
+        return lo + int(self.u() * (hi - lo))
+
+    def lognormal(self, mu: float, sigma: float) -> float:
+        return math.exp(mu + sigma * self.z())
 
 
 @dataclass
@@ -140,6 +173,7 @@ class DaySim:
         weekday: int,
     ) -> None:
         self.rng = rng
+        self.d = _Draws(rng)
         self.queues = queues
         self.by_name = {q.name: q for q in queues}
         self.agents = [_Agent(i, a) for i, a in enumerate(agents)]
@@ -147,6 +181,7 @@ class DaySim:
         for a in self.agents:
             self.members[a.spec.queue].append(a)
         self.waiting: dict[str, list[_Entry]] = {q.name: [] for q in queues}
+        self.logged: dict[str, int] = {q.name: 0 for q in queues}
         self.daily_calls = daily_calls
         self.n_callers = n_callers
         self.weekday = weekday
@@ -275,11 +310,11 @@ class DaySim:
 
     # -- callers -------------------------------------------------------------------------
     def _arrive(self, t0: int, q: QueueSpec) -> None:
-        caller = int(self.rng.integers(0, self.n_callers))
+        caller = self.d.int(0, self.n_callers)
         chan = self._chan(t0, "PJSIP/trunk")
         call = _Call(chan, caller)
-        ivr = int(self.rng.integers(8, 45))
-        if self.rng.random() < P_IVR_HANGUP:
+        ivr = self.d.int(8, 45)
+        if self.d.u() < P_IVR_HANGUP:
             self._cdr(q, caller, "", "95519", "from-pstn", "", chan, -1, "BackGround",
                       "ivr/welcome", t0, t0, t0 + ivr // 2, "ANSWERED", chan, chan)
             return
@@ -288,7 +323,7 @@ class DaySim:
         self._push(t0 + ivr, _ENTER, _Entry(call, q, t0 + ivr, 0))
 
     def _logged_in(self, q: QueueSpec) -> int:
-        return sum(1 for a in self.members[q.name] if a.state != "off")
+        return self.logged[q.name]
 
     def _enter(self, t: int, e: _Entry, _token: int) -> None:
         q = e.queue
@@ -298,14 +333,14 @@ class DaySim:
         self._log(t, e.call.chan, q.name, "NONE", "ENTERQUEUE", "", self._callerid(e), e.opos)
         if self._logged_in(q) == 0:
             e.state = "empty"  # joinempty=yes, leavewhenempty=yes: gone within seconds
-            self._push(t + int(self.rng.integers(1, 4)), _EXIT, e, 3)
+            self._push(t + self.d.int(1, 4), _EXIT, e, 3)
             return
-        r = self.rng.random()
-        patience = int(self.rng.uniform(1, 5)) if r < 0.06 else int(self.rng.lognormal(4.3, 0.9))
+        r = self.d.u()
+        patience = 1 + int(4 * self.d.u()) if r < 0.06 else int(self.d.lognormal(4.3, 0.9))
         self._push(t + max(1, patience), _EXIT, e, 0)
         self._push(t + q.timeout_s, _EXIT, e, 1)
-        if q.keypress and self.rng.random() < P_KEY:
-            self._push(t + int(self.rng.integers(15, 120)), _EXIT, e, 2)
+        if q.keypress and self.d.u() < P_KEY:
+            self._push(t + self.d.int(15, 120), _EXIT, e, 2)
         self._dispatch(t, q)
 
     def _callerid(self, e: _Entry) -> str:
@@ -320,7 +355,7 @@ class DaySim:
         waiting.remove(e)
         if e.state == "ringing" and e.agent is not None:
             a = e.agent
-            ms = (t - e.ring_start) * 1000 + int(self.rng.integers(0, 900))
+            ms = (t - e.ring_start) * 1000 + self.d.int(0, 900)
             self._log(t, e.call.chan, q.name, a.spec.member, "RINGCANCELED", ms)
             self._cdr(q, e.call.caller, "", q.exten, "queues", "", e.call.chan, e.agent_chan,
                       "Queue", self._qdata(q), e.ring_start, -1, t, "NO ANSWER", e.call.chan,
@@ -344,7 +379,7 @@ class DaySim:
                              e.call.caller))
         if why == 2:  # pressed 1 for a callback: leave a voicemail-style leg
             self._cdr(q, e.call.caller, "", "s", "callback-request", "", e.call.chan, -1,
-                      "VoiceMail", "callback@default", t, t, t + int(self.rng.integers(10, 40)),
+                      "VoiceMail", "callback@default", t, t, t + self.d.int(10, 40),
                       "ANSWERED", e.call.chan, e.call.chan)
         self._dispatch(t, q)
 
@@ -380,17 +415,17 @@ class DaySim:
         e.tried.add(a.idx)
         e.agent_chan = self._chan(t, a.spec.device)
         e.ring_token += 1
-        if self.rng.random() < P_RNA:
+        if self.d.u() < P_RNA:
             self._push(t + RING_TIMEOUT, _RING_END, e, -e.ring_token)
         else:
-            self._push(t + int(self.rng.integers(2, 9)), _RING_END, e, e.ring_token)
+            self._push(t + self.d.int(2, 9), _RING_END, e, e.ring_token)
 
     def _ring_end(self, t: int, e: _Entry, token: int) -> None:
         if e.state != "ringing" or abs(token) != e.ring_token or e.agent is None:
             return
         a, q = e.agent, e.queue
         if token < 0:
-            ms = (t - e.ring_start) * 1000 + int(self.rng.integers(0, 20))
+            ms = (t - e.ring_start) * 1000 + self.d.int(0, 20)
             self._log(t, e.call.chan, q.name, a.spec.member, "RINGNOANSWER", ms)
             self._cdr(q, e.call.caller, "", q.exten, "queues", "", e.call.chan, e.agent_chan,
                       "Queue", self._qdata(q), e.ring_start, -1, t, "NO ANSWER", e.call.chan,
@@ -401,7 +436,7 @@ class DaySim:
             e.agent = None
             a.state = "idle"
             a.idle_since = t
-            a.avail_after = t + int(self.rng.integers(3, 11))
+            a.avail_after = t + self.d.int(3, 11)
             if a.leaving or a.pending_pause:
                 self._agent_free(t, a)
             self._dispatch(t, q)
@@ -412,18 +447,18 @@ class DaySim:
         a.state = "busy"
         self._log(t, e.call.chan, q.name, a.spec.member, "CONNECT", t - e.enter, "", t - e.ring_start,
                   bridged=e.agent_chan)
-        talk = max(5, int(self.rng.lognormal(np.log(q.aht_s) - 0.18, 0.6)))
+        talk = max(5, int(self.d.lognormal(math.log(q.aht_s) - 0.18, 0.6)))
         self._push(t + talk, _CALL_END, e)
 
     def _call_end(self, t: int, e: _Entry) -> None:
         a, q = e.agent, e.queue
         assert a is not None
         hold, calltime = e.connect - e.enter, t - e.connect
-        r = self.rng.random()
+        r = self.d.u()
         targets = [x for x in self.queues if x.name != q.name and self._open(x, t)]
         transferred = 0
         if r < P_BLIND and not e.call.transferred and targets:
-            target = targets[int(self.rng.integers(0, len(targets)))]
+            target = targets[self.d.int(0, len(targets))]
             self._log(t, e.call.chan, q.name, a.spec.member, "BLINDTRANSFER", target.exten,
                       "from-internal", hold, calltime, e.opos)
             transferred = 1
@@ -435,12 +470,12 @@ class DaySim:
             self._log(t, e.call.chan, q.name, a.spec.member, "ATTENDEDTRANSFER", "BRIDGE", bridge,
                       hold, calltime, e.opos)
             transferred = 1
-            consult_start = t - int(self.rng.integers(15, 60))
+            consult_start = t - self.d.int(15, 60)
             sup = self._chan(consult_start, "PJSIP/8999")
             self._cdr(None, -1, a.spec.device.split("/")[1], "8999", "from-internal",
                       a.spec.name, e.agent_chan, sup, "Dial", "PJSIP/8999,30",
                       consult_start, consult_start + 4, t, "ANSWERED", e.agent_chan, e.call.chan)
-            end2 = t + int(self.rng.integers(30, 240))
+            end2 = t + self.d.int(30, 240)
             self._cdr(q, e.call.caller, "", "8999", "from-internal", "", e.call.chan, sup,
                       "Dial", "PJSIP/8999,30", t, t, end2, "ANSWERED", e.call.chan, e.call.chan)
         else:
@@ -451,11 +486,11 @@ class DaySim:
         self.entries.append((q.name, e.enter, "answered", hold, calltime, a.spec.agent_id, e.rna,
                              transferred, e.call.chan, e.connect, t, e.call.caller))
         e.state = "done"
-        if self.rng.random() < P_WRAP_PAUSE and not a.leaving:
+        if self.d.u() < P_WRAP_PAUSE and not a.leaving:
             a.state = "paused"
             a.pause_reason = "wrapup"
             self._log(t, -1, q.name, a.spec.member, "PAUSE", "wrapup")
-            self._push(t + int(self.rng.integers(15, 90)), _UNPAUSE, a)
+            self._push(t + self.d.int(15, 90), _UNPAUSE, a)
         else:
             self._agent_free(t, a)
 
@@ -485,6 +520,7 @@ class DaySim:
         a.state = "idle"
         a.idle_since = t
         a.login_t = t
+        self.logged[q.name] += 1
         if a.spec.member.startswith("Agent/"):
             a.login_chan = self._chan(t, a.spec.device)
             self._log(t, a.login_chan, "NONE", a.spec.member, "AGENTLOGIN", f"#chan{a.login_chan}")
@@ -496,6 +532,7 @@ class DaySim:
         q = self.by_name[a.spec.queue]
         a.state = "off"
         a.leaving = False
+        self.logged[q.name] -= 1
         if a.spec.member.startswith("Agent/"):
             self._log(t, a.login_chan, "NONE", a.spec.member, "AGENTLOGOFF", f"#chan{a.login_chan}",
                       t - a.login_t)

@@ -73,82 +73,105 @@ def build_tickets(
     qnames = np.concatenate([pick["queue"].to_numpy(), rng.choice(np.array([q.name for q in queues]), n_other)])
     agent = np.concatenate([pick["agent_id"].to_numpy(), np.full(n_other, "")])
     order = np.argsort(created, kind="stable")
+    created, channel, customer = created[order], channel[order], customer[order]
+    caller_number, call_uid, qnames, agent = (caller_number[order], call_uid[order], qnames[order],
+                                              agent[order])
     n = len(created)
-    tickets: list[dict[str, object]] = []
-    events: list[tuple[str, pd.Timestamp, str, str, str, str]] = []
-    snap1: list[dict[str, object]] = []
-    cut1 = end_ts - 86400
-    for k, i in enumerate(order):
-        tid = f"TK{k + 1:08d}"
-        q = qmap[str(qnames[i])]
-        line = q.business_line
-        cats = ["consultation", "complaint", "suggestion", "claim_report", "fault_report",
-                "service_request", "identity_check"]
-        p = np.array([0.38, 0.12, 0.03, 0.15 if line in ("pnc", "health") else 0.02,
-                      0.1 if line == "bank" else 0.04, 0.2, 0.04])
-        cat = cats[int(rng.choice(7, p=p / p.sum()))]
-        dept = DEPARTMENTS[line] if cat != "complaint" else "投诉处理部"
-        prio = "urgent" if cat == "claim_report" and rng.random() < 0.2 else str(
-            rng.choice(["low", "normal", "high"], p=[0.2, 0.65, 0.15]))
-        t = int(created[i])
-        actor = str(agent[i]) or "system"
-        life: list[tuple[int, str, str, str, str]] = [(t, "created", "", dept, actor)]
-        fcr = cat == "consultation" and channel[i] == "phone" and rng.random() < 0.7
-        if fcr:
-            life.append((t + 60, "resolved", dept, dept, actor))
-            life.append((t + 120, "closed", dept, dept, "system"))
-        else:
-            t += int(rng.integers(120, 4 * 3600))
-            life.append((t, "assigned", "客服部", dept, "dispatcher"))
-            cur = dept
-            if rng.random() < 0.15:
-                t += int(rng.integers(1800, 86400))
-                new = str(rng.choice(list(DEPARTMENTS.values())))
-                life.append((t, "transferred", cur, new, "dispatcher"))
-                cur = new
-            if cat == "complaint" and rng.random() < 0.4 or rng.random() < 0.04:
-                t += int(rng.integers(1800, 86400))
-                life.append((t, "escalated", cur, "客户服务中心主管", "supervisor"))
-            if rng.random() < 0.3:
-                life.append((t + int(rng.integers(600, 7200)), "commented", cur, cur, "agent"))
-            t += int(rng.lognormal(np.log(20 * 3600), 1.0))
-            life.append((t, "resolved", cur, cur, "agent"))
-            t += int(rng.integers(3600, 3 * 86400))
-            life.append((t, "closed", cur, cur, "system"))
-            if rng.random() < 0.05:
-                t += int(rng.integers(3600, 5 * 86400))
-                life.append((t, "reopened", cur, cur, "customer"))
-                t += int(rng.lognormal(np.log(10 * 3600), 0.8))
-                life.append((t, "resolved", cur, cur, "agent"))
-                t += int(rng.integers(3600, 2 * 86400))
-                life.append((t, "closed", cur, cur, "system"))
-        life.sort(key=lambda x: x[0])
-        base = {
-            "ticket_id": tid,
-            "created_at": _fmt(created[i]),
-            "channel": str(channel[i]),
-            "customer_id": str(customer[i]) or None,
-            "caller_number": str(caller_number[i]) or None,
-            "call_uniqueid": str(call_uid[i]) or None,
-            "category": cat,
-            "subcategory": SUBCATEGORY[cat],
-            "priority": prio,
-            "center_id": q.center_id,
-            "agent_id": str(agent[i]) or None,
-            "department": dept,
-            "summary": str(rng.choice(SUMMARIES[cat])),
+    tid = np.char.add("TK", np.char.zfill(np.arange(1, n + 1).astype(str), 8))
+    line = np.array([qmap[str(x)].business_line for x in qnames])
+    center = np.array([qmap[str(x)].center_id for x in qnames])
+    cats = np.array(list(SUBCATEGORY))
+    cat = np.empty(n, dtype=object)
+    for ln in np.unique(line):
+        sel = line == ln
+        p = np.array([0.38, 0.12, 0.03, 0.15 if ln in ("pnc", "health") else 0.02,
+                      0.1 if ln == "bank" else 0.04, 0.2, 0.04])
+        cat[sel] = cats[rng.choice(len(cats), int(sel.sum()), p=p / p.sum())]
+    dept = np.where(cat == "complaint", "投诉处理部", np.array([DEPARTMENTS[x] for x in line]))
+    prio = rng.choice(np.array(["low", "normal", "high"]), n, p=[0.2, 0.65, 0.15])
+    prio = np.where((cat == "claim_report") & (rng.random(n) < 0.2), "urgent", prio)
+    actor0 = np.where(agent == "", "system", agent)
+    fcr = (cat == "consultation") & (channel == "phone") & (rng.random(n) < 0.7)
+    t0 = created.astype(np.int64)
+    t1 = t0 + rng.integers(120, 4 * 3600, n)
+    moved = rng.random(n) < 0.15
+    t2 = t1 + np.where(moved, rng.integers(1800, 86400, n), 0)
+    new_dept = np.array(list(DEPARTMENTS.values()))[rng.integers(0, len(DEPARTMENTS), n)]
+    cur = np.where(moved, new_dept, dept)
+    esc = ((cat == "complaint") & (rng.random(n) < 0.4)) | (rng.random(n) < 0.04)
+    t3 = t2 + np.where(esc, rng.integers(1800, 86400, n), 0)
+    t4 = t3 + rng.lognormal(np.log(20 * 3600), 1.0, n).astype(np.int64) + 60
+    commented = rng.random(n) < 0.3
+    tc = t3 + np.minimum(rng.integers(600, 7200, n), (t4 - t3) // 2)
+    t5 = t4 + rng.integers(3600, 3 * 86400, n)
+    reopen = rng.random(n) < 0.05
+    t6 = t5 + rng.integers(3600, 5 * 86400, n)
+    t7 = t6 + rng.lognormal(np.log(10 * 3600), 0.8, n).astype(np.int64) + 60
+    t8 = t7 + rng.integers(3600, 2 * 86400, n)
+    nf = ~fcr
+    idx = np.arange(n)
+    parts = [
+        (idx, t0, "created", np.full(n, ""), dept, actor0),
+        (idx[fcr], t0[fcr] + 60, "resolved", dept[fcr], dept[fcr], actor0[fcr]),
+        (idx[fcr], t0[fcr] + 120, "closed", dept[fcr], dept[fcr], np.full(int(fcr.sum()), "system")),
+        (idx[nf], t1[nf], "assigned", np.full(int(nf.sum()), "客服部"), dept[nf], np.full(int(nf.sum()), "dispatcher")),
+    ]
+    m = nf & moved
+    parts.append((idx[m], t2[m], "transferred", dept[m], cur[m], np.full(int(m.sum()), "dispatcher")))
+    m = nf & esc
+    parts.append((idx[m], t3[m], "escalated", cur[m], np.full(int(m.sum()), "客户服务中心主管"), np.full(int(m.sum()), "supervisor")))
+    m = nf & commented
+    parts.append((idx[m], tc[m], "commented", cur[m], cur[m], np.full(int(m.sum()), "agent")))
+    parts.append((idx[nf], t4[nf], "resolved", cur[nf], cur[nf], np.full(int(nf.sum()), "agent")))
+    parts.append((idx[nf], t5[nf], "closed", cur[nf], cur[nf], np.full(int(nf.sum()), "system")))
+    m = nf & reopen
+    k = int(m.sum())
+    parts.append((idx[m], t6[m], "reopened", cur[m], cur[m], np.full(k, "customer")))
+    parts.append((idx[m], t7[m], "resolved", cur[m], cur[m], np.full(k, "agent")))
+    parts.append((idx[m], t8[m], "closed", cur[m], cur[m], np.full(k, "system")))
+    ev = pd.DataFrame(
+        {
+            "i": np.concatenate([p[0] for p in parts]),
+            "t": np.concatenate([p[1] for p in parts]),
+            "event": np.concatenate([np.full(len(p[0]), p[2]) for p in parts]),
+            "from_department": np.concatenate([np.asarray(p[3], dtype=object) for p in parts]),
+            "to_department": np.concatenate([np.asarray(p[4], dtype=object) for p in parts]),
+            "actor": np.concatenate([np.asarray(p[5], dtype=object) for p in parts]),
         }
-        for cut, sink in ((cut1, snap1), (end_ts, tickets)):
-            seen = [e for e in life if e[0] < cut]
-            if not seen:
-                continue
-            sink.append(_state(base, seen, fcr, rng))
-        for e in life:
-            if e[0] < end_ts:
-                events.append((tid, _fmt(e[0]), e[1], e[2] or None, e[3] or None, e[4]))  # type: ignore[arg-type]
-    events_df = pd.DataFrame(events, columns=["ticket_id", "event_at", "event", "from_department",
-                                              "to_department", "actor"])
-    events_df = events_df.drop_duplicates(["ticket_id", "event_at", "event"], keep="first")
+    )
+    ev = ev.sort_values(["i", "t"], kind="stable").reset_index(drop=True)
+    satisfaction = np.where(rng.random(n) < 0.7, rng.integers(1, 6, n), -1)
+    base = pd.DataFrame(
+        {
+            "ticket_id": tid,
+            "created_at": pd.to_datetime(t0, unit="s"),
+            "channel": channel,
+            "customer_id": np.where(customer == "", None, customer),
+            "caller_number": np.where(caller_number == "", None, caller_number),
+            "call_uniqueid": np.where(call_uid == "", None, call_uid),
+            "category": cat,
+            "subcategory": [SUBCATEGORY[c] for c in cat],
+            "priority": prio,
+            "center_id": center,
+            "agent_id": np.where(agent == "", None, agent),
+            "department": dept,
+            "summary": np.array([SUMMARIES[c][j % len(SUMMARIES[c])] for c, j in
+                                 zip(cat, rng.integers(0, 12, n), strict=True)]),
+        }
+    )
+    snap1 = _snapshot(base, ev, end_ts - 86400, fcr, satisfaction)
+    snap2 = _snapshot(base, ev, end_ts, fcr, satisfaction)
+    ev = ev[ev["t"] < end_ts]
+    events_df = pd.DataFrame(
+        {
+            "ticket_id": tid[ev["i"].to_numpy()],
+            "event_at": pd.to_datetime(ev["t"].to_numpy(), unit="s"),
+            "event": ev["event"].to_numpy(),
+            "from_department": ev["from_department"].replace("", None).to_numpy(),
+            "to_department": ev["to_department"].to_numpy(),
+            "actor": ev["actor"].to_numpy(),
+        }
+    ).drop_duplicates(["ticket_id", "event_at", "event"], keep="first")
     m = max(5, n // 8)
     cb_ts = np.sort(rng.integers(start_ts, end_ts, m))
     who = rng.integers(0, len(callers.src), m)
@@ -164,27 +187,34 @@ def build_tickets(
             "preferred_to": pd.to_datetime(pref_from + 7200, unit="s"),
         }
     )
-    return Tickets(pd.DataFrame(snap1), pd.DataFrame(tickets), events_df, callbacks)
+    return Tickets(snap1, snap2, events_df, callbacks)
 
 
-def _state(base: dict[str, object], seen: list[tuple[int, str, str, str, str]], fcr: bool,
-           rng: np.random.Generator) -> dict[str, object]:
-    last = seen[-1]
-    status = {"created": "open", "assigned": "assigned", "transferred": "in_progress",
-              "escalated": "in_progress", "commented": "in_progress", "resolved": "resolved",
-              "closed": "closed", "reopened": "reopened"}[last[1]]
-    resolved = [e[0] for e in seen if e[1] == "resolved"]
-    closed = [e[0] for e in seen if e[1] == "closed"]
-    row = dict(base)
-    row.update(
-        {
-            "status": status,
-            "department": last[3] or base["department"],
-            "resolved_at": _fmt(resolved[-1]) if resolved and status in ("resolved", "closed") else None,
-            "closed_at": _fmt(closed[-1]) if closed and status == "closed" else None,
-            "first_contact_resolved": (1 if fcr else 0) if status in ("resolved", "closed") else None,
-            "satisfaction": int(rng.integers(1, 6)) if status == "closed" and rng.random() < 0.7 else None,
-            "updated_at": _fmt(last[0]),
-        }
-    )
-    return row
+STATUS = {"created": "open", "assigned": "assigned", "transferred": "in_progress",
+          "escalated": "in_progress", "commented": "in_progress", "resolved": "resolved",
+          "closed": "closed", "reopened": "reopened"}
+
+
+def _snapshot(base: pd.DataFrame, ev: pd.DataFrame, cut: int, fcr: np.ndarray,
+              satisfaction: np.ndarray) -> pd.DataFrame:
+    """Each ticket's state after its events before ``cut`` (tickets not yet created: absent)."""
+    seen = ev[ev["t"] < cut]
+    last = seen.groupby("i", sort=True).last()
+    i = last.index.to_numpy()
+    status = last["event"].map(STATUS).to_numpy()
+    resolved = seen[seen["event"] == "resolved"].groupby("i")["t"].max().reindex(i).to_numpy()
+    closed = seen[seen["event"] == "closed"].groupby("i")["t"].max().reindex(i).to_numpy()
+    done = np.isin(status, ["resolved", "closed"])
+    is_closed = status == "closed"
+    out = base.iloc[i].copy()
+    out["status"] = status
+    out["department"] = last["to_department"].to_numpy()
+    out["resolved_at"] = pd.to_datetime(np.where(done, resolved, np.nan), unit="s")
+    out["closed_at"] = pd.to_datetime(np.where(is_closed, closed, np.nan), unit="s")
+    out["first_contact_resolved"] = pd.array(np.where(done, fcr[i].astype(int), -1), dtype="Int64")
+    out.loc[~done, "first_contact_resolved"] = pd.NA
+    sat = satisfaction[i]
+    out["satisfaction"] = pd.array(np.where(is_closed & (sat > 0), sat, -1), dtype="Int64")
+    out.loc[~(is_closed & (sat > 0)), "satisfaction"] = pd.NA
+    out["updated_at"] = pd.to_datetime(last["t"].to_numpy(), unit="s")
+    return out.reset_index(drop=True)
