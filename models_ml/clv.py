@@ -10,11 +10,12 @@ measured from the first transaction, in a fixed time unit (weeks for CDNOW, days
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeResult, minimize
 from scipy.special import betaln, gammaln, hyp2f1
 
 Array = NDArray[np.float64]
@@ -60,6 +61,24 @@ def bgnbd_log_likelihood(params: BetaGeoParams, x: ArrayLike, t_x: ArrayLike, T:
     return a1 + a2 + a3 + np.log1p(second)
 
 
+# Log-parameters stay in a box: a degenerate population (no dropout, no spend heterogeneity)
+# drives one parameter to infinity, and the box stops the search there instead of wandering.
+LOG_BOUND = 15.0
+
+
+def _minimise(negll: Callable[[Array], float], start: Array) -> OptimizeResult:
+    """L-BFGS-B on bounded log-parameters, polished once more from its own answer."""
+    bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
+
+    def finite(log_params: Array) -> float:
+        with np.errstate(all="ignore"):
+            value = negll(log_params)
+        return value if np.isfinite(value) else 1e300
+
+    result = minimize(finite, start, method="L-BFGS-B", bounds=bounds, options={"maxiter": 500})
+    return minimize(finite, result.x, method="L-BFGS-B", bounds=bounds, options={"maxiter": 500, "ftol": 1e-12})
+
+
 def fit_bgnbd(x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> BetaGeoParams:
     """Maximum likelihood over log-parameters (keeps them positive), deterministic start."""
     x, t_x, T = _as_arrays(x, t_x, T)
@@ -71,8 +90,7 @@ def fit_bgnbd(x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> BetaGeoParams:
         return -float(np.sum(ll))
 
     start = np.log([1.0, scale / 10.0, 1.0, 1.0])
-    result = minimize(negll, start, method="Nelder-Mead", options={"maxiter": 20000, "xatol": 1e-8, "fatol": 1e-8})
-    result = minimize(negll, result.x, method="L-BFGS-B")
+    result = _minimise(negll, start)
     r, alpha, a, b = np.exp(result.x)
     return BetaGeoParams(float(r), float(alpha), float(a), float(b))
 
@@ -124,8 +142,7 @@ def fit_gamma_gamma(x: ArrayLike, m: ArrayLike) -> GammaGammaParams:
         return -float(np.sum(gamma_gamma_log_likelihood(GammaGammaParams(p, q, v), x, m)))
 
     start = np.log([1.0, 2.0, float(np.median(m)) or 1.0])
-    result = minimize(negll, start, method="Nelder-Mead", options={"maxiter": 20000, "xatol": 1e-8, "fatol": 1e-8})
-    result = minimize(negll, result.x, method="L-BFGS-B")
+    result = _minimise(negll, start)
     p, q, v = np.exp(result.x)
     return GammaGammaParams(float(p), float(q), float(v))
 

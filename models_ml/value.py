@@ -78,17 +78,20 @@ def repeat_behaviour(features: pd.DataFrame, cfg: ValueConfig) -> tuple[pd.DataF
         params["bgnbd"] = bg.as_dict()
         expected = np.zeros(len(x))
         alive = np.zeros(len(x))
-        expected[fit_rows] = bgnbd_expected_transactions(bg, cfg.horizon_days, x[fit_rows], t_x[fit_rows], T[fit_rows])
-        alive[fit_rows] = bgnbd_probability_alive(bg, x[fit_rows], t_x[fit_rows], T[fit_rows])
-        # Customers first seen on the last day have no age yet: score them as a fresh repeat-less customer.
-        fresh = active & (T <= 0)
-        expected[fresh] = bgnbd_expected_transactions(bg, cfg.horizon_days, 0.0, 0.0, 1.0)
+        with np.errstate(all="ignore"):  # non-finite rows are replaced by the NBD limit below
+            expected[fit_rows] = bgnbd_expected_transactions(
+                bg, cfg.horizon_days, x[fit_rows], t_x[fit_rows], T[fit_rows]
+            )
+            alive[fit_rows] = bgnbd_probability_alive(bg, x[fit_rows], t_x[fit_rows], T[fit_rows])
+            # First seen on the last day (no age yet): a fresh customer without repeats.
+            fresh = active & (T <= 0)
+            expected[fresh] = bgnbd_expected_transactions(bg, cfg.horizon_days, 0.0, 0.0, 1.0)
         alive[fresh] = 1.0
         # A fit with (almost) no dropout (a / (a + b) -> 0) is the NBD limit, where the closed
         # form above cancels catastrophically; use the limit directly there and for any row
         # whose value is not a finite non-negative number.
         nbd = (bg.r + x) / (bg.alpha + np.maximum(T, 0.0)) * cfg.horizon_days
-        unstable = (bg.a / (bg.a + bg.b) < 1e-4) | ~np.isfinite(expected) | (expected < 0)
+        unstable = (bg.a / (bg.a + bg.b) < 1e-4) | ~np.isfinite(expected) | (expected < 0) | ~np.isfinite(alive)
         if unstable.any():
             params["bgnbd_nbd_limit_rows"] = int((unstable & active).sum())
         expected = np.where(unstable, nbd, expected)
