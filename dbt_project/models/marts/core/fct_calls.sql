@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('stg_raw__cdr') }}
 {{
     config(
         materialized='incremental',

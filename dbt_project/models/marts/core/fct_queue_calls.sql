@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('stg_raw__queue_log') }}
 {{
     config(
         materialized='incremental',
