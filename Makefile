@@ -19,6 +19,7 @@ venv: $(VENV)/.installed
 demo: venv
 	$(BIN)/ccdw generate --scale $(DEMO_SCALE) --seed 42 --out $(CCDW_HOME)/landing
 	$(BIN)/ccdw ingest
+	$(BIN)/ccdw build
 	@echo "ccdw demo: results are under $(CCDW_HOME) (warehouse: $(CCDW_HOME)/warehouse.duckdb)"
 
 lint: venv
