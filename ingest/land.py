@@ -62,8 +62,8 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _read_csv_fields(width: int, skip: int, compression: str) -> str:
-    cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+def _read_csv_fields(types: list[str], skip: int, compression: str) -> str:
+    cols = ", ".join(f"'c{i}': '{typ}'" for i, typ in enumerate(types))
     return (
         f"read_csv(?, columns={{{cols}}}, header=false, skip={int(skip)}, auto_detect=false,"
         " delim=',', quote='\"', escape='\"', allow_quoted_nulls=false, strict_mode=true,"
@@ -101,32 +101,66 @@ def stage_lines(con: duckdb.DuckDBPyConnection, source: ReadSource) -> None:
     )
 
 
-def stage_csv_fast(con: duckdb.DuckDBPyConnection, layout: FileLayout, source: ReadSource) -> bool:
-    """Stage with ``read_csv``; False when the file needs the exact line-by-line path."""
-    con.execute("drop table if exists _stage")
+def csv_source_sql(
+    layout: FileLayout, source: ReadSource, feed: Feed | None = None
+) -> tuple[str, list[object]]:
+    """A subquery over ``read_csv`` shaped like ``_stage`` (line = row position + header).
+
+    With ``feed``, DuckDB's reader parses the contract types itself (the fast path for clean
+    files: any bad value makes the read fail, and the VARCHAR path then finds the reasons)."""
+    types = {c.name: c.type for c in feed.columns} if feed is not None else {}
+    column_types = [types.get(name or "", "VARCHAR") for name in layout.columns]
     extra_sql, extra_params = _extra_json(layout, lambda pos: f"c{pos}")
     selected = [
         f"c{i} as {_ident(name)}" for i, name in enumerate(layout.columns) if name is not None
     ]
     sql = (
-        f"create temp table _stage as select {', '.join(selected)}, {extra_sql} as _extra"  # noqa: S608 - identifiers from ingest.feeds only
-        f" from {_read_csv_fields(layout.width, layout.header_lines, source.compression)}"
+        f"(select row_number() over () + {int(layout.header_lines)} as _line_no,"  # noqa: S608 - trusted SQL
+        " NULL::VARCHAR as _raw, NULL::VARCHAR as _problem,"
+        f" {', '.join(selected)}, {extra_sql} as _extra"
+        f" from {_read_csv_fields(column_types, layout.header_lines, source.compression)})"
     )
+    return sql, [*extra_params, str(source.path)]
+
+
+@dataclass(frozen=True)
+class FastCheck:
+    rows: int
+    bad: int
+
+
+def fast_check(
+    con: duckdb.DuckDBPyConnection,
+    feed: Feed,
+    layout: FileLayout,
+    source: ReadSource,
+    utc_to: str | None,
+    typed_read: bool = False,
+) -> FastCheck | None:
+    """Parse and validate without writing. None: DuckDB could not read every line as one
+    record of the file's width (or, with ``typed_read``, a value of the contract type), or the
+    record count differs from the physical line count (blank lines, quoted newlines)."""
+    sql, params = csv_source_sql(layout, source, feed if typed_read else None)
+    typed = typed_select(feed, layout.present, utc_to, sql, typed_source=typed_read)
     try:
-        con.execute(sql, [*extra_params, str(source.path)])
-    except duckdb.InvalidInputException as exc:
+        rows, bad = con.execute(
+            f"select count(*), count(_reason) from ({typed})",  # noqa: S608 - trusted SQL
+            params,
+        ).fetchone()
+    except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
         log.debug("fast read failed, using the exact path: %s", exc)
-        return False
-    rows = con.execute("select count(*) from _stage").fetchone()[0]
+        return None
     if rows + layout.header_lines != source.line_count:
         log.debug("rows %s + header != %s lines: exact path", rows, source.line_count)
-        return False
-    con.execute(
-        "create or replace temp table _stage as"  # noqa: S608 - identifiers from ingest.feeds only
-        f" select rowid + 1 + {int(layout.header_lines)} as _line_no,"
-        " NULL::VARCHAR as _raw, NULL::VARCHAR as _problem, * from _stage"
-    )
-    return True
+        return None
+    return FastCheck(int(rows), int(bad))
+
+
+def stage_csv_fast(con: duckdb.DuckDBPyConnection, layout: FileLayout, source: ReadSource) -> None:
+    """Materialise ``_stage`` from ``read_csv`` (the file has bad rows to quarantine)."""
+    sql, params = csv_source_sql(layout, source)
+    con.execute("drop table if exists _stage")
+    con.execute(f"create temp table _stage as select * from {sql}", params)  # noqa: S608 - trusted SQL
 
 
 def stage_csv_exact(con: duckdb.DuckDBPyConnection, layout: FileLayout, source: ReadSource) -> None:
@@ -201,12 +235,23 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, layout: FileLayout, path: Path
     )
 
 
-def _typed_expr(col: Column, present: set[str], utc_to: str | None) -> tuple[str, str | None]:
+def _typed_expr(
+    col: Column, present: set[str], utc_to: str | None, typed_source: bool = False
+) -> tuple[str, str | None]:
     """(typed value, reason-or-NULL) SQL for one contract column."""
     if col.name not in present:
         return f"NULL::{col.type}", None
-    raw = f"nullif(s.{_ident(col.name)}, '')"
     base = col.type.split("(")[0]
+    if typed_source and base != "VARCHAR":
+        # DuckDB's reader already parsed the value; only "required" is left to check.
+        typed = f"s.{_ident(col.name)}"
+        if base == "TIMESTAMP" and utc_to is not None:
+            typed = f"timezone('{utc_to}', ({typed}) at time zone 'UTC')"
+        reason = (
+            f"case when {typed} is null then 'missing {col.name}' end" if col.required else None
+        )
+        return typed, reason
+    raw = f"nullif(s.{_ident(col.name)}, '')"
     if base == "VARCHAR":
         typed = raw
     elif base == "DATE":
@@ -244,24 +289,26 @@ def _key_expr(feed: Feed, present: set[str]) -> str:
             return (
                 "case when uniqueid is not null and sequence is not null"
                 " then uniqueid || '#' || sequence::VARCHAR"
-                " when uniqueid is not null then uniqueid else 'row:' || _row_hash end"
+                " when uniqueid is not null then uniqueid else 'row:' || _row_hash || _row_hash2 end"
             )
         if "uniqueid" in present:
-            return "coalesce(uniqueid, 'row:' || _row_hash)"
-        return "'row:' || _row_hash"
+            return "coalesce(uniqueid, 'row:' || _row_hash || _row_hash2)"
+        return "'row:' || _row_hash || _row_hash2"
     if feed.kind == "queue_log" or not feed.key:
-        return "'row:' || _row_hash"
+        return "'row:' || _row_hash || _row_hash2"
     return "concat_ws(chr(31), " + ", ".join(f"{_ident(k)}::VARCHAR" for k in feed.key) + ")"
 
 
-def build_typed(
-    con: duckdb.DuckDBPyConnection, feed: Feed, present: set[str], utc_to: str | None
-) -> None:
-    """``_typed``: contract columns typed, plus _line_no, _raw, _reason, key and hash."""
+def typed_select(
+    feed: Feed, present: set[str], utc_to: str | None, source_sql: str, typed_source: bool = False
+) -> str:
+    """SELECT over a ``_stage``-shaped source (alias ``s``): typed contract columns plus
+    _line_no, _raw, _extra, _reason (every problem of the row), _row_hash, _record_key."""
     typed_cols = []
     reasons = []
     for col in feed.columns:
-        typed, reason = _typed_expr(col, present, utc_to if feed.kind == "cdr" else None)
+        utc = utc_to if feed.kind == "cdr" else None
+        typed, reason = _typed_expr(col, present, utc, typed_source)
         typed_cols.append(f"{typed} as {_ident(col.name)}")
         if reason:
             reasons.append(reason)
@@ -270,14 +317,25 @@ def build_typed(
         if reasons
         else "s._problem"
     )
-    hashed = ", ".join(f"coalesce({_ident(c.name)}::VARCHAR, chr(0))" for c in feed.columns)
+    # 64-bit hash as 16 hex digits; where the whole row is the identity the key adds a second,
+    # differently seeded 64-bit hash (128 bits) so distinct rows cannot collide in practice.
+    hashed = ", ".join(_ident(c.name) for c in feed.columns)
+    return (
+        "select *, " + _key_expr(feed, present) + " as _record_key from (select *,"  # noqa: S608 - trusted SQL
+        f" lpad(to_hex(hash({hashed})), 16, '0') as _row_hash,"
+        f" lpad(to_hex(hash('ccdw', {hashed})), 16, '0') as _row_hash2"
+        " from (select s._line_no, s._raw, s._extra,"
+        f" {reason_sql} as _reason, {', '.join(typed_cols)} from {source_sql} s))"
+    )
+
+
+def build_typed(
+    con: duckdb.DuckDBPyConnection, feed: Feed, present: set[str], utc_to: str | None
+) -> None:
+    """``_typed`` from ``_stage``."""
     con.execute("drop table if exists _typed")
     con.execute(
-        "create temp table _typed as"  # noqa: S608 - identifiers from ingest.feeds only
-        " with t as (select s._line_no, s._raw, s._extra,"
-        f"  {reason_sql} as _reason, {', '.join(typed_cols)} from _stage s),"
-        f" h as (select *, md5(concat_ws(chr(31), {hashed})) as _row_hash from t)"
-        f" select *, {_key_expr(feed, present)} as _record_key from h"
+        f"create temp table _typed as {typed_select(feed, present, utc_to, '_stage')}"  # noqa: S608 - trusted SQL
     )
 
 
@@ -312,25 +370,70 @@ def write_quarantine(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -
     )
 
 
-def write_raw(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> int:
-    """New records → ``raw.<feed>``; a (key, hash) seen before is a duplicate. Returns landed."""
+def write_raw(
+    con: duckdb.DuckDBPyConnection,
+    feed: Feed,
+    file_id: int,
+    source: tuple[str, list[object]] | None = None,
+    keep_all: bool = False,
+) -> int:
+    """Records → ``raw.<feed>``; returns how many were inserted.
+
+    Default: the valid rows of ``_typed`` whose (key, hash) no earlier file landed.
+    ``keep_all``: every row of ``source`` (a typed SELECT and its parameters); the caller
+    then checks the rows and removes duplicates with :func:`delete_duplicates`."""
     cols = ", ".join(_ident(c.name) for c in feed.columns)
     table = f"raw.{feed.name}"
-    has_rows = con.execute(f"select exists (select 1 from {table})").fetchone()[0]  # noqa: S608 - identifiers from ingest.feeds only
-    not_seen = (
-        f" and not exists (select 1 from {table} r where r._record_key = t._record_key"  # noqa: S608 - identifiers from ingest.feeds only
-        " and r._row_hash = t._row_hash)"
-        if has_rows
-        else ""
-    )
+    from_sql, params = source if source is not None else ("select * from _typed", [])
+    where = ""
+    if not keep_all:
+        has_rows = con.execute(f"select exists (select 1 from {table})").fetchone()[0]  # noqa: S608 - trusted SQL
+        where = " where _reason is null" + (  # noqa: S608 - trusted SQL
+            f" and not exists (select 1 from {table} r where r._record_key = t._record_key"  # noqa: S608 - trusted SQL
+            " and r._row_hash = t._row_hash)"
+            if has_rows
+            else ""
+        )
     inserted = con.execute(
-        f"insert into {table} ({cols}, _file_id, _line_no, _record_key, _row_hash, _extra)"  # noqa: S608 - identifiers from ingest.feeds only
-        f" select {cols}, ?, _line_no, _record_key, _row_hash, _extra from _typed t"
-        f" where _reason is null{not_seen}"
-        " qualify row_number() over (partition by _record_key, _row_hash order by _line_no) = 1",
-        [file_id],
+        f"insert into {table} ({cols}, _file_id, _line_no, _record_key, _row_hash, _extra)"  # noqa: S608 - trusted SQL
+        f" select {cols}, ?, _line_no, _record_key, _row_hash, _extra from ({from_sql}) t{where}",
+        [file_id, *params],
     ).fetchone()
     return int(inserted[0]) if inserted else 0
+
+
+def missing_required(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> bool:
+    """Did the one-pass insert of ``file_id`` let through a row without a required value?"""
+    required = [c.name for c in feed.columns if c.required]
+    if not required:
+        return False
+    condition = " or ".join(f"{_ident(name)} is null" for name in required)
+    row = con.execute(
+        f"select exists (select 1 from raw.{feed.name} where _file_id = ? and ({condition}))",  # noqa: S608 - trusted SQL
+        [file_id],
+    ).fetchone()
+    return bool(row[0])
+
+
+def delete_duplicates(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> int:
+    """Remove rows of ``file_id`` whose (key, hash) an earlier file landed; returns how many."""
+    table = f"raw.{feed.name}"
+    earlier = con.execute(
+        f"select exists (select 1 from {table} where _file_id <> ?)",  # noqa: S608 - trusted SQL
+        [file_id],
+    ).fetchone()[0]
+    if not earlier:
+        return 0
+    deleted = con.execute(
+        f"delete from {table} t where t._file_id = ? and exists (select 1 from {table} r"  # noqa: S608 - trusted SQL
+        " where r._file_id <> ? and r._record_key = t._record_key and r._row_hash = t._row_hash)",
+        [file_id, file_id],
+    ).fetchone()
+    return int(deleted[0]) if deleted else 0
+
+
+def count_typed(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("select count(*) from _typed").fetchone()[0])
 
 
 def drop_temp(con: duckdb.DuckDBPyConnection) -> None:

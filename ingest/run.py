@@ -12,7 +12,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -203,38 +203,94 @@ def _parquet_layout(con: duckdb.DuckDBPyConnection, landed: LandedFile) -> FileL
     return crm_layout(landed.feed, (header + "\n").encode(), "utf-8")
 
 
-def _prepare(
-    con: duckdb.DuckDBPyConnection,
+@dataclass
+class Plan:
+    """How one text file is read: its layout, the UTF-8 source DuckDB reads, and whether the
+    one-pass typed insert may be tried (CSV feeds; queue_log always splits lines)."""
+
+    layout: FileLayout
+    source: land.ReadSource
+    utc_to: str | None
+    direct: bool
+
+
+def _plan(
     landed: LandedFile,
     facts: FileFacts,
     result: FileResult,
     settings: Settings,
-) -> None:
-    """Read and validate one file into temp tables (outside the warehouse transaction:
-    a failed fast read must not abort it)."""
+    resources: ExitStack,
+) -> Plan:
+    if facts.has_nul:
+        raise UnreadableFile("binary content (NUL bytes): not a text export")
+    choice = choose(facts.sample, facts.utf8_valid, settings.encoding)
+    result.encoding = choice.name
+    result.message = choice.note
+    layout = _layout(landed, facts, choice.codec, settings)
+    utc_to = settings.timezone if settings.cdr_usegmtime else None
+    source = resources.enter_context(
+        _readable_source(landed, facts, choice, settings.home / "tmp" / "ingest")
+    )
+    return Plan(layout, source, utc_to, direct=landed.feed.kind != "queue_log")
+
+
+def _try_direct(
+    con: duckdb.DuckDBPyConnection, landed: LandedFile, plan: Plan, result: FileResult
+) -> bool:
+    """One pass, inside the file's transaction: DuckDB's reader parses the contract types and
+    the rows go straight into raw. False (the caller rolls back and takes the validating
+    path) when a value does not parse, a required value is missing, or the records do not
+    match the physical lines one to one (blank lines, quoted newlines, wrong widths)."""
     feed = landed.feed
-    if landed.is_parquet:
+    sql, params = land.csv_source_sql(plan.layout, plan.source, feed)
+    select = land.typed_select(feed, plan.layout.present, plan.utc_to, sql, typed_source=True)
+    try:
+        rows = land.write_raw(con, feed, result.file_id, (select, params), keep_all=True)
+    except FILE_ERRORS as exc:
+        log.debug("one-pass read of %s failed (%s): validating path", landed.path, exc)
+        return False
+    if rows + plan.layout.header_lines != plan.source.line_count:
+        log.debug(
+            "%s: %d records for %d lines: validating path",
+            landed.path,
+            rows,
+            plan.source.line_count,
+        )
+        return False
+    if land.missing_required(con, feed, result.file_id):
+        return False
+    duplicates = land.delete_duplicates(con, feed, result.file_id)
+    result.rows_read = rows
+    result.rows_landed = rows - duplicates
+    result.rows_duplicate = duplicates
+    result.rows_quarantined = 0
+    return True
+
+
+def _stage_validating(
+    con: duckdb.DuckDBPyConnection,
+    landed: LandedFile,
+    plan: Plan | None,
+    result: FileResult,
+) -> None:
+    """Build ``_typed`` (every row with its quarantine reason) outside the transaction."""
+    feed = landed.feed
+    if plan is None:  # parquet
         result.encoding = "parquet"
         layout = _parquet_layout(con, landed)
         land.stage_parquet(con, layout, landed.path)
         land.build_typed(con, feed, layout.present, None)
         result.rows_quarantined = land.attach_raw_lines(con, None)
     else:
-        if facts.has_nul:
-            raise UnreadableFile("binary content (NUL bytes): not a text export")
-        choice = choose(facts.sample, facts.utf8_valid, settings.encoding)
-        result.encoding = choice.name
-        result.message = choice.note
-        layout = _layout(landed, facts, choice.codec, settings)
-        utc_to = settings.timezone if settings.cdr_usegmtime else None
-        with _readable_source(landed, facts, choice, settings.home / "tmp" / "ingest") as source:
-            if feed.kind == "queue_log":
-                land.stage_queue_log(con, source)
-            elif not land.stage_csv_fast(con, layout, source):
-                land.stage_csv_exact(con, layout, source)
-            land.build_typed(con, feed, layout.present, utc_to)
-            result.rows_quarantined = land.attach_raw_lines(con, source)
-    result.rows_read = int(con.execute("select count(*) from _typed").fetchone()[0])
+        if feed.kind == "queue_log":
+            land.stage_queue_log(con, plan.source)
+        elif land.fast_check(con, feed, plan.layout, plan.source, plan.utc_to) is not None:
+            land.stage_csv_fast(con, plan.layout, plan.source)
+        else:
+            land.stage_csv_exact(con, plan.layout, plan.source)
+        land.build_typed(con, feed, plan.layout.present, plan.utc_to)
+        result.rows_quarantined = land.attach_raw_lines(con, plan.source)
+    result.rows_read = land.count_typed(con)
 
 
 def _reject(
@@ -250,6 +306,66 @@ def _reject(
     _record(con, result, facts, landed)
     con.execute("commit")
     log.error("rejected %s", result.message)
+    return result
+
+
+def _commit_file(
+    con: duckdb.DuckDBPyConnection,
+    landed: LandedFile,
+    facts: FileFacts,
+    result: FileResult,
+    ordinal: int,
+) -> None:
+    """The end of every file transaction: the test pause, the ingest_files row, commit."""
+    _maybe_pause(ordinal)
+    _record(con, result, facts, landed)
+    con.execute("commit")
+
+
+def _land(
+    con: duckdb.DuckDBPyConnection,
+    landed: LandedFile,
+    facts: FileFacts,
+    result: FileResult,
+    ordinal: int,
+    settings: Settings,
+) -> FileResult:
+    path = result.path
+    with ExitStack() as resources:
+        plan: Plan | None = None
+        try:
+            if not landed.is_parquet:
+                plan = _plan(landed, facts, result, settings, resources)
+        except (UnreadableFile, LayoutError, *FILE_ERRORS) as exc:
+            return _reject(con, landed, facts, path, " ".join(str(exc).split()))
+        if plan is not None and plan.direct:
+            con.execute("begin transaction")
+            try:
+                result.file_id = _next_file_id(con)
+                if _try_direct(con, landed, plan, result):
+                    _commit_file(con, landed, facts, result, ordinal)
+                    return result
+                con.execute("rollback")
+            except BaseException:
+                con.execute("rollback")
+                raise
+        try:
+            _stage_validating(con, landed, plan, result)
+        except (UnreadableFile, LayoutError, *FILE_ERRORS) as exc:
+            land.drop_temp(con)
+            return _reject(con, landed, facts, path, " ".join(str(exc).split()))
+        con.execute("begin transaction")
+        try:
+            result.file_id = _next_file_id(con)
+            land.write_quarantine(con, landed.feed, result.file_id)
+            result.rows_landed = land.write_raw(con, landed.feed, result.file_id)
+            result.rows_duplicate = result.rows_read - result.rows_landed - result.rows_quarantined
+            _commit_file(con, landed, facts, result, ordinal)
+        except BaseException:
+            con.execute("rollback")
+            raise
+        finally:
+            land.drop_temp(con)
     return result
 
 
@@ -271,29 +387,17 @@ def _ingest_one(
     if twin is not None:
         result.status = "duplicate"
         result.message = f"same bytes as {twin}"
-    elif unreadable is not None:
-        return _reject(con, landed, facts, path, unreadable)
-    else:
+        con.execute("begin transaction")
         try:
-            _prepare(con, landed, facts, result, settings)
-        except (UnreadableFile, LayoutError, *FILE_ERRORS) as exc:
-            land.drop_temp(con)
-            return _reject(con, landed, facts, path, " ".join(str(exc).split()))
-    con.execute("begin transaction")
-    try:
-        result.file_id = _next_file_id(con)
-        if result.status == "landed":
-            land.write_quarantine(con, landed.feed, result.file_id)
-            result.rows_landed = land.write_raw(con, landed.feed, result.file_id)
-            result.rows_duplicate = result.rows_read - result.rows_landed - result.rows_quarantined
-        _maybe_pause(ordinal)
-        _record(con, result, facts, landed)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    finally:
-        land.drop_temp(con)
+            result.file_id = _next_file_id(con)
+            _commit_file(con, landed, facts, result, ordinal)
+        except BaseException:
+            con.execute("rollback")
+            raise
+    elif unreadable is not None:
+        result = _reject(con, landed, facts, path, unreadable)
+    else:
+        result = _land(con, landed, facts, result, ordinal, settings)
     result.seconds = time.perf_counter() - started
     log.info(
         "%s %s: read %d, landed %d, duplicate %d, quarantined %d",
