@@ -8,7 +8,7 @@ earlier run (call-file statuses, CDRs) so that nobody is dialed twice.
 
 from __future__ import annotations
 
-from telephony_adapter.api import dial
+from telephony_adapter.api import dial, reconcile
 from telephony_adapter.dialer import DialSummary
 
-__all__ = ["DialSummary", "dial"]
+__all__ = ["DialSummary", "dial", "reconcile"]

@@ -130,7 +130,10 @@ def dial(
         if via != "dry-run":
             if via == "callfile" or spool.outgoing.is_dir():
                 _reconcile_callfiles(con, spool, clock, summary, cf_options, via == "callfile")
-            summary.reconciled += store.reconcile_from_cdrs(con, clock())
+            summary.reconciled += store.reconcile_from_cdrs(
+                con, clock(), site_timezone=settings.timezone,
+                cdr_usegmtime=settings.cdr_usegmtime,
+            )
             store.expire_stale_attempts(con, clock(), stale_after)
 
         start = clock()
@@ -159,11 +162,10 @@ def dial(
                 return False
             key = member.customer_id or member.phone_e164
             in_run = sent_in_run.get(key, 0)
-            if member.customer_id:
-                day = store.calls_since(con, member.customer_id, at - timedelta(days=1))
-                week = store.calls_since(con, member.customer_id, at - timedelta(days=7))
-            else:
-                day = week = 0
+            day = store.calls_since(con, member.customer_id, member.phone_e164,
+                                    at - timedelta(days=1))
+            week = store.calls_since(con, member.customer_id, member.phone_e164,
+                                     at - timedelta(days=7))
             if via == "dry-run":
                 day, week = day + in_run, week + in_run
             if day >= day_cap or week >= week_cap:
@@ -220,3 +222,27 @@ def dial(
         summary.open_attempts = int(open_row[0]) if open_row else 0
     log.debug("dial via %s: %s", via, summary.as_dict())
     return summary
+
+
+def reconcile(settings: Settings | None = None, *, now: datetime | None = None) -> dict[str, int]:
+    """Close open attempts from call-file statuses and landed CDRs (run after each ingest);
+    re-sends nothing."""
+    settings = settings or get_settings()
+    at = now or _site_now(settings)
+    summary = DialSummary(via="reconcile")
+    spool = callfile.Spool(settings.asterisk_spool_dir)
+    with connect(settings) as con:
+        store.ensure_dial_schema(con)
+        if spool.outgoing.is_dir():
+            _reconcile_callfiles(con, spool, lambda: at, summary, callfile.CallFileOptions(), False)
+        from_cdrs = store.reconcile_from_cdrs(
+            con, at, site_timezone=settings.timezone, cdr_usegmtime=settings.cdr_usegmtime
+        )
+        row = con.execute(
+            "select count(*) from ops.dial_attempts where final_status is null"
+        ).fetchone()
+    return {
+        "from_callfiles": summary.reconciled,
+        "from_cdrs": from_cdrs,
+        "open_attempts": int(row[0]) if row else 0,
+    }

@@ -101,15 +101,17 @@ def due_members(
     return [DialMember(*row) for row in con.execute(sql, params).fetchall()]
 
 
-def calls_since(con: duckdb.DuckDBPyConnection, customer_id: str | None, since: datetime) -> int:
-    """Attempts sent to this customer (any campaign) since ``since``; the frequency cap."""
-    if not customer_id:
-        return 0
+def calls_since(
+    con: duckdb.DuckDBPyConnection, customer_id: str | None, phone_e164: str, since: datetime
+) -> int:
+    """Attempts sent to this customer (any campaign) since ``since``: the frequency cap.
+    A caller not known as a customer is capped by the number."""
     row = con.execute(
         """select count(*) from ops.dial_attempts a
            join ops.campaign_members m using (member_id)
-           where m.customer_id = ? and a.sent_at >= ? and coalesce(a.response, '') <> 'Error'""",
-        [customer_id, since],
+           where (m.customer_id = $customer or ($customer is null and m.phone_e164 = $phone))
+             and a.sent_at >= $since and coalesce(a.response, '') <> 'Error'""",
+        {"customer": customer_id, "phone": phone_e164, "since": since},
     ).fetchone()
     return int(row[0]) if row else 0
 
@@ -208,11 +210,18 @@ def open_attempts(con: duckdb.DuckDBPyConnection, via: str | None = None) -> lis
     ).fetchall()
 
 
-def reconcile_from_cdrs(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
+def reconcile_from_cdrs(
+    con: duckdb.DuckDBPyConnection,
+    now: datetime,
+    *,
+    site_timezone: str = "Asia/Shanghai",
+    cdr_usegmtime: bool = False,
+) -> int:
     """Close open attempts from landed CDRs (``raw.cdr.userfield`` = member_id).
 
     A member's CDR belongs to the latest attempt sent before the CDR started (2 minutes of
-    clock skew allowed). Several CDRs of one call: ANSWERED wins, else the latest.
+    clock skew allowed). Several CDRs of one call: ANSWERED wins, else the latest. CDR times
+    are site-local unless the PBX writes UTC (``cdr_usegmtime``); attempts are site-local.
     """
     has_cdr = con.execute(
         "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'cdr'"
@@ -225,10 +234,16 @@ def reconcile_from_cdrs(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
             select attempt_id, member_id, sent_at from ops.dial_attempts
             where final_status is null and sent_at is not null
         ),
+        raw_cdrs as (
+            select userfield, upper(disposition) as disposition, uniqueid,
+                   case when $utc then timezone($tz, timezone('UTC', start)) else start end
+                       as start
+            from raw.cdr where userfield is not null and userfield <> ''
+        ),
         cdrs as (
-            select c.userfield as member_id, c.start, upper(c.disposition) as disposition,
+            select c.userfield as member_id, c.start, c.disposition,
                    c.uniqueid, o.attempt_id
-            from raw.cdr c
+            from raw_cdrs c
             join open_attempts o
               on o.member_id = c.userfield
              and c.start >= o.sent_at - interval 2 minute
@@ -241,7 +256,8 @@ def reconcile_from_cdrs(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
                arg_max(disposition, (disposition = 'ANSWERED')::int * 10000000000 + epoch(start)),
                arg_max(uniqueid, (disposition = 'ANSWERED')::int * 10000000000 + epoch(start))
         from cdrs group by attempt_id
-        """
+        """,
+        {"utc": cdr_usegmtime, "tz": site_timezone},
     ).fetchall()
     for attempt_id, disposition, uniqueid in rows:
         status = CDR_DISPOSITION_STATUS.get(disposition or "", "failed")

@@ -36,6 +36,7 @@ from ccdw.campaigns.windows import first_open_moment
 from ccdw.db import connect
 from ccdw.errors import CcdwError
 from ccdw.settings import Settings, get_settings
+from telephony_adapter.store import reconcile_from_cdrs
 
 log = logging.getLogger(__name__)
 
@@ -391,6 +392,10 @@ def build_campaigns(
 
     with connect(settings) as con:
         ensure_campaign_schema(con)
+        # Outcomes that landed since the last dial count toward the frequency cap and free
+        # members for their next attempt.
+        reconcile_from_cdrs(con, _site_now(settings), site_timezone=settings.timezone,
+                            cdr_usegmtime=settings.cdr_usegmtime)
         con.execute("begin transaction")
         try:
             con.execute(CANDIDATES_DDL)

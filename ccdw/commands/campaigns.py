@@ -117,10 +117,19 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
             str | None,
             typer.Option("--as-of", help="Pretend it is this site-local time (testing, demos)."),
         ] = None,
+        reconcile_only: Annotated[
+            bool,
+            typer.Option("--reconcile-only", help="Only close open attempts (call files, CDRs)."),
+        ] = False,
     ) -> None:
         """Push due campaign members to Asterisk (AMI or call files), a CSV list, or nowhere."""
         from ccdw.settings import get_settings
-        from telephony_adapter import dial
+        from telephony_adapter import dial, reconcile
+
+        if reconcile_only:
+            counts = reconcile(get_settings(), now=_parse_as_of(as_of))
+            typer.echo(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
+            return
 
         summary = dial(
             get_settings(), via=via, campaign_ids=campaign or None,  # type: ignore[arg-type]

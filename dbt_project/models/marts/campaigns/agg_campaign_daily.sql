@@ -1,5 +1,5 @@
 -- Per campaign and list date: attempts, contact rate, conversions, and the lift of treated
--- over control (difference in conversion rates) with a 95% normal-approximation interval.
+-- over control (difference in conversion rates) with a 95% Agresti-Caffo interval.
 -- Service callbacks have no control group: their lift is NULL.
 with members as (
     select * from {{ ref('fct_campaign_members') }}
@@ -29,7 +29,9 @@ rates as (
         case when treated_members > 0
              then conversions_treated / treated_members end as conversion_rate_treated,
         case when control_members > 0
-             then conversions_control / control_members end as conversion_rate_control
+             then conversions_control / control_members end as conversion_rate_control,
+        (conversions_treated + 1) / (treated_members + 2) as adj_treated,
+        (conversions_control + 1) / (control_members + 2) as adj_control
     from by_day
 )
 
@@ -49,14 +51,16 @@ select
     conversion_rate_treated,
     conversion_rate_control,
     conversion_rate_treated - conversion_rate_control as lift,
-    conversion_rate_treated - conversion_rate_control
-        - 1.96 * sqrt(
-            conversion_rate_treated * (1 - conversion_rate_treated) / treated_members
-            + conversion_rate_control * (1 - conversion_rate_control) / control_members
-        ) as lift_ci_low,
-    conversion_rate_treated - conversion_rate_control
-        + 1.96 * sqrt(
-            conversion_rate_treated * (1 - conversion_rate_treated) / treated_members
-            + conversion_rate_control * (1 - conversion_rate_control) / control_members
-        ) as lift_ci_high
+    -- Agresti-Caffo interval: one success and one failure added to each group keeps the
+    -- interval honest for small groups and rates of 0 or 1.
+    case when treated_members > 0 and control_members > 0 then
+        adj_treated - adj_control - 1.96 * sqrt(
+            adj_treated * (1 - adj_treated) / (treated_members + 2)
+            + adj_control * (1 - adj_control) / (control_members + 2))
+    end as lift_ci_low,
+    case when treated_members > 0 and control_members > 0 then
+        adj_treated - adj_control + 1.96 * sqrt(
+            adj_treated * (1 - adj_treated) / (treated_members + 2)
+            + adj_control * (1 - adj_control) / (control_members + 2))
+    end as lift_ci_high
 from rates
