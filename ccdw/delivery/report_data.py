@@ -1,10 +1,12 @@
 """What a manager report shows, read from the marts (dbt computed the KPIs).
 
 A center's report covers its whole subtree of the hierarchy (``marts.dim_center``
-``parent_center_id``), so a province or head-office report is the roll-up of its cities.
-Rolling a KPI up over several queues or days combines the mart's own components with the
-contract's definitions (service level = Σ answered_within_sl / (Σ offered − Σ short_abandoned),
-ASA/AHT weighted by answered calls); for one queue and one day it is exactly the mart's value.
+``parent_center_id``), so a province report is the roll-up of its cities and counties. The
+headline KPIs come from dbt's roll-up ``marts.agg_center_daily`` (one row per center and day:
+for a daily report they are exactly the mart's values). Over several days (weekly) or several
+queues (worst queues, half hours) the mart's own components are combined with the contract's
+definitions (service level = Σ answered_within_sl / (Σ offered − Σ short_abandoned), ASA/AHT
+weighted by answered calls); for one queue and one day that is exactly the mart's value.
 """
 
 from __future__ import annotations
@@ -137,15 +139,15 @@ def load_report(
     ids = list(center.subtree)
     notes: list[str] = []
     kpis = {
-        "this": _kpis(con, ids, period),
-        "last_week": _kpis(con, ids, period.shifted(7)),
-        "last_year": _kpis(con, ids, period.shifted(364)),  # 52 weeks: same weekdays
+        "this": _kpis(con, center, period),
+        "last_week": _kpis(con, center, period.shifted(7)),
+        "last_year": _kpis(con, center, period.shifted(364)),  # 52 weeks: same weekdays
     }
     return ReportData(
         center=center,
         period=period,
         kpis=kpis,
-        trend=_trend(con, ids, period, trend_days),
+        trend=_trend(con, center, period, trend_days),
         worst_queues=_worst_queues(con, ids, period),
         worst_intervals=_intervals(con, ids, period, worst=True),
         interval_profile=_intervals(con, ids, period, worst=False),
@@ -158,26 +160,41 @@ def load_report(
     )
 
 
-def _kpis(con: duckdb.DuckDBPyConnection, ids: list[str], period: Period) -> dict[str, float | None]:
+def _center_scope(
+    con: duckdb.DuckDBPyConnection, center: Center
+) -> tuple[str, list[object]]:
+    """Prefer dbt's own roll-up (``marts.agg_center_daily``, a row per center and date);
+    fall back to the subtree's queues in ``marts.agg_queue_daily``."""
+    if table_exists(con, "marts", "agg_center_daily"):
+        return "marts.agg_center_daily where center_id = ?", [center.center_id]
+    return (
+        "marts.agg_queue_daily where center_id in (select unnest(cast(? as varchar[])))",
+        [list(center.subtree)],
+    )
+
+
+def _kpis(
+    con: duckdb.DuckDBPyConnection, center: Center, period: Period
+) -> dict[str, float | None]:
+    scope, params = _center_scope(con, center)
     rows = rows_as_dicts(
         con.execute(
-            f"select {_ROLLUP} from marts.agg_queue_daily "  # noqa: S608 - constant SQL
-            "where center_id in (select unnest(cast(? as varchar[]))) and date between ? and ?",
-            [ids, period.start, period.end],
+            f"select {_ROLLUP} from {scope} and date between ? and ?",  # noqa: S608 - constants
+            [*params, period.start, period.end],
         )
     )
     return rows[0]  # type: ignore[return-value]
 
 
 def _trend(
-    con: duckdb.DuckDBPyConnection, ids: list[str], period: Period, days: int
+    con: duckdb.DuckDBPyConnection, center: Center, period: Period, days: int
 ) -> list[dict[str, object]]:
+    scope, params = _center_scope(con, center)
     return rows_as_dicts(
         con.execute(
-            f"select date, {_ROLLUP} from marts.agg_queue_daily "  # noqa: S608
-            "where center_id in (select unnest(cast(? as varchar[]))) and date between ? and ? "
+            f"select date, {_ROLLUP} from {scope} and date between ? and ? "  # noqa: S608
             "group by date order by date",
-            [ids, period.end - timedelta(days=days - 1), period.end],
+            [*params, period.end - timedelta(days=days - 1), period.end],
         )
     )
 
