@@ -15,11 +15,12 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -70,7 +71,8 @@ class Settings(BaseSettings):
     campaign_max_calls_per_week: int = 3
 
     alerts_default_recipient: str | None = None
-    report_recipients: list[str] = Field(default_factory=list)
+    # NoDecode: the env value is comma-separated (contract), not JSON; split by the validator.
+    report_recipients: Annotated[list[str], NoDecode] = Field(default_factory=list)
     centers: dict[str, CenterSettings] = Field(default_factory=dict)
 
     @field_validator("report_recipients", mode="before")
