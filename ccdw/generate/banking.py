@@ -33,9 +33,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ccdw.generate.customers import Population, naive_epoch
-from ccdw.generate.writers import money_array
+from ccdw.generate.writers import date_column, money_array
 
 DAY = 86400
 EMPLOYERS = np.array(["华南科技有限公司", "浙江制造集团", "成都软件园公司", "江苏物流股份", "武汉汽车配件厂",
@@ -58,34 +59,49 @@ class Banking:
 
 
 class _Rows:
-    """Column buffers for transactions before ids and balances exist."""
+    """Column buffers for transactions before ids and balances exist.
+
+    Text columns are stored as int32 codes into one vocabulary (20M rows of Python strings
+    would cost gigabytes); the strings come back as an Arrow ``take`` when writing.
+    """
+
+    TEXT = ("ttype", "channel", "cpty")
 
     def __init__(self) -> None:
         self.parts: list[dict[str, np.ndarray]] = []
+        self.vocab: dict[str, int] = {}
+
+    def _codes(self, v: str | np.ndarray, n: int) -> np.ndarray:
+        if isinstance(v, np.ndarray):
+            uniq, inv = np.unique(v.astype(str), return_inverse=True)
+            lookup = np.array([self.vocab.setdefault(str(u), len(self.vocab)) for u in uniq],
+                              dtype=np.int32)
+            return lookup[inv.reshape(-1)]
+        return np.full(n, self.vocab.setdefault(v, len(self.vocab)), dtype=np.int32)
 
     def add(self, acc: np.ndarray, ts: np.ndarray, cents: np.ndarray, ttype: str | np.ndarray,
-            channel: str | np.ndarray, cpty: str | np.ndarray, tag: int | np.ndarray = -1) -> None:
+            channel: str | np.ndarray, cpty: str | np.ndarray, tag: int = -1) -> None:
         n = len(acc)
         if n == 0:
             return
-
-        def full(v: object, dtype: object = object) -> np.ndarray:
-            return np.asarray(v, dtype=dtype) if isinstance(v, np.ndarray) else np.full(n, v, dtype=dtype)
-
         self.parts.append(
             {
                 "acc": np.asarray(acc, np.int64),
                 "ts": np.asarray(ts, np.int64),
                 "cents": np.asarray(cents, np.int64),
-                "ttype": full(ttype),
-                "channel": full(channel),
-                "cpty": full(cpty),
-                "tag": full(tag, np.int64),
+                "ttype": self._codes(ttype, n),
+                "channel": self._codes(channel, n),
+                "cpty": self._codes(cpty, n),
+                "tag": np.full(n, tag, np.int64),
             }
         )
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame({k: np.concatenate([p[k] for p in self.parts]) for k in self.parts[0]})
+
+    def strings(self) -> pa.Array:
+        words = sorted(self.vocab, key=self.vocab.__getitem__)
+        return pa.array([w if w != "" else None for w in words], pa.string())
 
 
 def _monthly(rng: np.random.Generator, accs: np.ndarray, start: int, end: int, dom: int,
@@ -344,34 +360,37 @@ def build_banking(rng: np.random.Generator, pop: Population, end: date, history_
     valid |= df["tag"].to_numpy() > 0
     df = df[valid]
     df = df.iloc[np.lexsort((df["cents"].to_numpy(), df["acc"].to_numpy(), df["ts"].to_numpy()))].reset_index(drop=True)
-    df["txn_id"] = np.char.add("T", np.char.zfill(np.arange(1, len(df) + 1).astype(str), 12))
+    df["txn_no"] = np.arange(1, len(df) + 1, dtype=np.int64)
     df = df.iloc[np.lexsort((np.arange(len(df)), df["acc"].to_numpy()))]
+    accs = df["acc"].to_numpy()
     cum = df.groupby("acc", sort=False)["cents"].cumsum().to_numpy()
-    cummin = pd.Series(cum).groupby(df["acc"].to_numpy()).cummin().to_numpy()
-    low = pd.Series(cummin).groupby(df["acc"].to_numpy()).transform("min").to_numpy()
+    low = pd.Series(cum).groupby(accs).transform("min").to_numpy()
     base_open = np.round(np.where(acc_type == "wealth", 0.5, np.where(acc_type == "savings", 0.3, 0.02))
                          * w[acc_cust] * 100).astype(np.int64)
-    opening = np.maximum(base_open[df["acc"].to_numpy()], -low + 100_000)
+    opening = np.maximum(base_open[accs], -low + 100_000)
     df["balance"] = opening + cum
-    df = df.sort_values(["ts", "txn_id"]).reset_index(drop=True)
+    df = df.sort_values("txn_no").reset_index(drop=True)
 
     acc_ids = np.char.add("AC", np.char.zfill(np.arange(1, n_acc + 1).astype(str), 9))
-    ts = pd.to_datetime(df["ts"].to_numpy(), unit="s")
+    vocab = rows.strings()
+    txn_id = pc.binary_join_element_wise(
+        "T", pc.utf8_lpad(pa.array(df["txn_no"].to_numpy()).cast(pa.string()), 12, "0"), "")
     table = pa.table(
         {
-            "txn_id": pa.array(df["txn_id"].to_numpy(), pa.string()),
-            "account_id": pa.array(acc_ids[df["acc"].to_numpy()], pa.string()),
-            "booked_at": pa.array(ts, pa.timestamp("s")),
+            "txn_id": txn_id,
+            "account_id": pc.take(pa.array(acc_ids, pa.string()), pa.array(df["acc"].to_numpy())),
+            "booked_at": pa.array(df["ts"].to_numpy().astype("datetime64[s]"), pa.timestamp("s")),
             "amount": money_array(df["cents"].to_numpy()),
-            "currency": pa.array(np.full(len(df), "CNY"), pa.string()),
-            "txn_type": pa.array(df["ttype"].to_numpy(), pa.string()),
-            "channel": pa.array(df["channel"].to_numpy(), pa.string()),
-            "counterparty": pa.array(np.where(df["cpty"].to_numpy() == "", None, df["cpty"].to_numpy()), pa.string()),
+            "currency": pa.DictionaryArray.from_arrays(pa.array(np.zeros(len(df), np.int32)),
+                                                       pa.array(["CNY"])).cast(pa.string()),
+            "txn_type": pc.take(vocab, pa.array(df["ttype"].to_numpy())),
+            "channel": pc.take(vocab, pa.array(df["channel"].to_numpy())),
+            "counterparty": pc.take(vocab, pa.array(df["cpty"].to_numpy())),
             "balance_after": money_array(df["balance"].to_numpy()),
         }
     )
     tagged = df[df["tag"] > 0]
-    by_tag = tagged.groupby("tag").agg(ids=("txn_id", lambda s: " ".join(sorted(s))),
+    by_tag = tagged.groupby("tag").agg(ids=("txn_no", lambda s: " ".join(f"T{x:012d}" for x in sorted(s))),
                                        lo=("ts", "min"), hi=("ts", "max"))
     an_rows = []
     for i, (typ, c, acc, tg) in enumerate(sorted(anomalies, key=lambda x: x[3])):
@@ -390,8 +409,8 @@ def build_banking(rng: np.random.Generator, pop: Population, end: date, history_
             "account_type": acc_type,
             "currency": "CNY",
             "branch_id": branch,
-            "opened_at": pd.to_datetime(opened, unit="s").date,
-            "closed_at": [pd.Timestamp(x, unit="s").date() if x >= 0 else None for x in closed],
+            "opened_at": date_column(opened.astype("datetime64[s]")),
+            "closed_at": date_column(np.where(closed >= 0, closed, np.iinfo(np.int64).min).astype("datetime64[s]")),
         }
     )
     return Banking(accounts, table, anomalies_df, look_df, has_card)

@@ -18,6 +18,7 @@ from ccdw.generate.people import (
     raw_phone_forms,
 )
 from ccdw.generate.telephony import Callers
+from ccdw.generate.writers import date_column
 
 WEALTH_SIGMA = 1.7  # lognormal σ of latent wealth: top 20% hold ≈ 80% of it
 WEALTH_MEDIAN = 40_000.0
@@ -93,7 +94,7 @@ def build_population(
             "customer_id": ids,
             "name": names,
             "gender": np.where(rng.random(n) < 0.02, None, gender),
-            "birth_date": pd.Series(birth).dt.date,
+            "birth_date": date_column(birth),
             "id_number": idn,
             "phone": phone,
             "phone2": np.where(phone2 == "", None, phone2),

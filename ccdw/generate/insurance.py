@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ccdw.generate.customers import Population, naive_epoch
+from ccdw.generate.writers import date_column
 
 PRODUCTS = {
     "life": (("LIFE-WL01", 20), ("LIFE-TERM20", 20), ("LIFE-ANN10", 10)),
@@ -62,8 +63,8 @@ def build_insurance(rng: np.random.Generator, pop: Population, end: date) -> Ins
             "customer_id": pop.frame["customer_id"].to_numpy()[cust],
             "product_code": code,
             "product_line": line,
-            "start_date": start.astype("datetime64[D]").astype(object),
-            "end_date": end_date.astype("datetime64[D]").astype(object),
+            "start_date": date_column(start),
+            "end_date": date_column(end_date),
             "annual_premium": premium,
             "payment_frequency": freq,
             "status": status,
@@ -102,7 +103,7 @@ def build_insurance(rng: np.random.Generator, pop: Population, end: date) -> Ins
     premiums = pd.DataFrame(
         {
             "policy_id": pol_ids[pol],
-            "due_date": due.astype(object),
+            "due_date": date_column(due),
             "amount_due": amount,
             "paid_at": paid_at,
             "amount_paid": np.where(paid_mask, amount, np.nan),

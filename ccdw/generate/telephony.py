@@ -18,6 +18,7 @@ attempts to agents (``NO ANSWER``), outbound and branch calls carry the unquoted
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -256,7 +257,7 @@ def simulate_telephony(
     files: list[Path] = []
     all_entries: list[pd.DataFrame] = []
     all_rna: list[pd.DataFrame] = []
-    account_rows: dict[str, list[pd.DataFrame]] = {}
+    account_rows: dict[str, int] = {}
     branch_frames: list[pd.DataFrame] = []
     chan_offset = 0
     seq_offset = 0
@@ -290,7 +291,11 @@ def simulate_telephony(
         atomic_write_bytes(cdr_path, cdr_lines(cdr, 21))
         files.append(cdr_path)
         for acc, part in cdr[cdr["accountcode"] != ""].groupby("accountcode", sort=True):
-            account_rows.setdefault(str(acc), []).append(part)
+            # cdr_csv appends to <accountcode>.csv as it goes: stream, don't hold it all.
+            tmp = out / "cdr" / f"{acc}.csv.part"
+            with tmp.open("ab" if str(acc) in account_rows else "wb") as fh:
+                fh.write(cdr_lines(part, 21))
+            account_rows[str(acc)] = account_rows.get(str(acc), 0) + len(part)
         data = queue_log_lines(ql)
         if i == 0:
             qpath = out / "queue_log" / f"queue_log-{stamp}.log.gz"
@@ -306,16 +311,15 @@ def simulate_telephony(
         n_branch = max(5, int(sum(daily_calls.values()) * 0.02))
         branch_frames.append(branch_cdrs(branch_rng, day, tz, n_branch, callers, i * 100_000))
         log.debug("day %s: %d entries, %d CDRs", day, len(entries), len(cdr))
-    for acc, parts in sorted(account_rows.items()):
+    for acc in sorted(account_rows):
         path = out / "cdr" / f"{acc}.csv"
-        frame = pd.concat(parts, ignore_index=True)
-        atomic_write_bytes(path, cdr_lines(frame, 21))
+        os.replace(out / "cdr" / f"{acc}.csv.part", path)
         files.append(path)
     branch = finish_cdr_frame(pd.concat(branch_frames, ignore_index=True), tz, 0)
     bpath = out / "cdr" / "branch-gzth-Master.csv"
     atomic_write_bytes(bpath, cdr_lines(branch, 18))
     files.append(bpath)
-    cdr_rows += len(branch) + sum(len(p) for parts in account_rows.values() for p in parts)
+    cdr_rows += len(branch) + sum(account_rows.values())
     entries = pd.concat(all_entries, ignore_index=True)
     rna = pd.concat(all_rna, ignore_index=True)
     entries["date"] = _local_naive(entries["enter_epoch"].to_numpy(), tz).dt.date.to_numpy()

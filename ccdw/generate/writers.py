@@ -138,7 +138,8 @@ def crm_csv_bytes(df: pd.DataFrame, variant: CsvVariant, rng: np.random.Generato
         columns = [columns[i] for i in rng.permutation(len(columns))]
     table = table[list(columns)]
     for col in table.columns:
-        if pd.api.types.is_datetime64_any_dtype(table[col]):
+        dtype = table[col].dtype
+        if isinstance(dtype, np.dtype) and dtype.kind == "M":
             table[col] = table[col].astype("datetime64[s]")  # no ".000000" in exports
     buf = io.BytesIO()
     pacsv.write_csv(pa.Table.from_pandas(table, preserve_index=False), buf)
@@ -167,6 +168,12 @@ def write_big_csv(path: Path, table: pa.Table) -> None:
     tmp = path.with_name(path.name + ".part")
     pacsv.write_csv(table, str(tmp))
     os.replace(tmp, path)
+
+
+def date_column(values: np.ndarray) -> pd.Series:
+    """A DATE column (written ``YYYY-MM-DD``) from datetime64 values; NaT stays empty."""
+    days = np.asarray(values).astype("datetime64[D]")
+    return pd.Series(pd.arrays.ArrowExtensionArray(pa.array(days, pa.date32())))
 
 
 def money_array(cents: np.ndarray) -> pa.Array:
