@@ -152,16 +152,22 @@ def _record(
     )
 
 
-def _maybe_pause(ordinal: int) -> None:
+def _maybe_pause(ordinal: int, settings: Settings) -> None:
+    """Test hook: hold the N-th file's transaction open so a test can kill the process there.
+
+    ``CCDW_INGEST_PAUSE_IN_FILE=N:SECONDS``; on reaching it, ``$CCDW_HOME/tmp/ingest-paused``
+    is created (the test waits for it), then the process sleeps before committing."""
     spec = os.environ.get(PAUSE_ENV)
     if not spec:
         return
     nth, _, seconds = spec.partition(":")
-    if int(nth) == ordinal:
-        log.warning(
-            "%s: pausing %ss inside the transaction of file %d", PAUSE_ENV, seconds, ordinal
-        )
-        time.sleep(float(seconds or 60))
+    if int(nth) != ordinal:
+        return
+    marker = settings.home / "tmp" / "ingest-paused"
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(str(os.getpid()), encoding="utf-8")
+    log.warning("%s: pausing %ss inside the transaction of file %d", PAUSE_ENV, seconds, ordinal)
+    time.sleep(float(seconds or 60))
 
 
 @contextmanager
@@ -315,9 +321,10 @@ def _commit_file(
     facts: FileFacts,
     result: FileResult,
     ordinal: int,
+    settings: Settings,
 ) -> None:
     """The end of every file transaction: the test pause, the ingest_files row, commit."""
-    _maybe_pause(ordinal)
+    _maybe_pause(ordinal, settings)
     _record(con, result, facts, landed)
     con.execute("commit")
 
@@ -343,7 +350,7 @@ def _land(
             try:
                 result.file_id = _next_file_id(con)
                 if _try_direct(con, landed, plan, result):
-                    _commit_file(con, landed, facts, result, ordinal)
+                    _commit_file(con, landed, facts, result, ordinal, settings)
                     return result
                 con.execute("rollback")
             except BaseException:
@@ -360,7 +367,7 @@ def _land(
             land.write_quarantine(con, landed.feed, result.file_id)
             result.rows_landed = land.write_raw(con, landed.feed, result.file_id)
             result.rows_duplicate = result.rows_read - result.rows_landed - result.rows_quarantined
-            _commit_file(con, landed, facts, result, ordinal)
+            _commit_file(con, landed, facts, result, ordinal, settings)
         except BaseException:
             con.execute("rollback")
             raise
@@ -390,7 +397,7 @@ def _ingest_one(
         con.execute("begin transaction")
         try:
             result.file_id = _next_file_id(con)
-            _commit_file(con, landed, facts, result, ordinal)
+            _commit_file(con, landed, facts, result, ordinal, settings)
         except BaseException:
             con.execute("rollback")
             raise
