@@ -1,0 +1,102 @@
+"""Configuration knobs of the input contract: UTC CDRs, 17-column userfield CDRs, a named
+encoding, and Parquet CRM exports."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+from ingest_test_helpers import CORPUS, query
+
+from ccdw.settings import Settings
+from ingest.run import ingest_landing
+
+
+def _landing_with(tmp_path: Path, *rels: str) -> Path:
+    landing = tmp_path / "landing"
+    for rel in rels:
+        target = landing / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(CORPUS / rel, target)
+    return landing
+
+
+def test_cdr_usegmtime_converts_to_site_local_time(tmp_path: Path) -> None:
+    landing = _landing_with(tmp_path, "cdr/uniq-17col.csv", "cdr/old-16col.csv")
+    settings = Settings(home=tmp_path / "home", cdr_usegmtime=True, timezone="Asia/Shanghai")
+    ingest_landing(landing, settings=settings)
+    rows = query(settings, 'select start, answer, "end" from raw.cdr order by start')
+    # 2010-05-01 10:00:00 UTC is 18:00:00 in Shanghai (UTC+8, no DST).
+    assert rows[0] == (
+        datetime(2010, 5, 1, 18, 0, 0),
+        datetime(2010, 5, 1, 18, 0, 3),
+        datetime(2010, 5, 1, 18, 1, 3),
+    )
+    assert rows[-1][0] == datetime(2012, 6, 1, 18, 0, 0)
+    # An unanswered call keeps a NULL answer.
+    assert rows[1][1] is None
+
+
+def test_cdr_17_columns_can_end_in_userfield(tmp_path: Path) -> None:
+    landing = _landing_with(tmp_path, "cdr/uniq-17col.csv")
+    settings = Settings(home=tmp_path / "home", cdr_userfield_without_uniqueid=True)
+    ingest_landing(landing, settings=settings)
+    [(uniqueid, userfield, key)] = query(
+        settings, "select uniqueid, userfield, _record_key from raw.cdr"
+    )
+    assert (uniqueid, userfield) == (None, "1338544800.4")
+    assert key.startswith("row:") and len(key) == 4 + 32  # no uniqueid: the whole row
+
+
+def test_configured_encoding_is_used(tmp_path: Path, monkeypatch) -> None:
+    landing = _landing_with(tmp_path, "policies/policies-gbk.csv")
+    monkeypatch.setenv("CCDW_ENCODING", "gb18030")
+    settings = Settings(home=tmp_path / "home")
+    summary = ingest_landing(landing, settings=settings)
+    assert summary.files[0].encoding == "gb18030"
+    assert summary.files[0].message == "encoding gb18030 from CCDW_ENCODING"
+    assert query(settings, "select count(*) from raw.policies") == [(2,)]
+
+
+def _write_parquet(path: Path, first_column: str) -> None:
+    con = duckdb.connect()
+    con.execute(
+        "copy (select * from (values"
+        " ('A1', 'C1', 'savings', 'CNY', 'B01', date '2020-01-01', NULL::DATE, 'vip'),"
+        " (NULL, 'C2', 'card', 'CNY', 'B02', date '2021-01-01', NULL::DATE, NULL))"
+        f" as t({first_column}, customer_id, account_type, currency, branch_id, opened_at,"
+        " closed_at, segment)) to ? (format parquet)",
+        [str(path)],
+    )
+    con.close()
+
+
+def test_parquet_crm_export(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    (landing / "accounts").mkdir(parents=True)
+    _write_parquet(landing / "accounts" / "accounts.parquet", "account_id")
+    _write_parquet(landing / "accounts" / "no-key.parquet", "acct")
+    settings = Settings(home=tmp_path / "home")
+    summary = ingest_landing(landing, settings=settings)
+    by_name = {Path(r.path).name: r for r in summary.files}
+    good = by_name["accounts.parquet"]
+    assert (good.status, good.rows_read, good.rows_landed, good.rows_quarantined) == (
+        "landed",
+        2,
+        1,
+        1,
+    )
+    assert query(settings, "select account_id, customer_id, _extra::VARCHAR from raw.accounts") == [
+        ("A1", "C1", '{"segment":"vip"}')
+    ]
+    assert query(settings, "select line_no, reason from raw.quarantine") == [
+        (2, "missing account_id")
+    ]
+    bad = by_name["no-key.parquet"]
+    assert bad.status == "rejected"
+    assert bad.message.endswith(
+        "header has no key column account_id (header: acct, customer_id, account_type,"
+        " currency, branch_id, opened_at, closed_at, segment)"
+    )
