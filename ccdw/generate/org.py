@@ -46,7 +46,7 @@ class AgentSpec:
 _CATALOGUE = (
     ("general", "GD-GZ", "general", 20, 0, 86400, 480, 0.30, 150, "", True, False),
     ("life_service", "GD-GZ-TH", "life", 20, 8 * 3600, 21 * 3600, 300, 0.20, 240, "", True, False),
-    ("bank_service", "GD-SZ", "bank", 15, 8 * 3600, 21 * 3600, 300, 0.18, 180, "bank", False, False),
+    ("bank_service", "GD-SZ", "bank", 15, 8 * 3600, 21 * 3600, 300, 0.18, 180, "bank", False, True),
     ("pnc_claims", "ZJ-HZ", "pnc", 20, 8 * 3600, 20 * 3600, 300, 0.12, 300, "", False, True),
     ("health_service", "SC-CD-WH", "health", 30, 8 * 3600, 20 * 3600, 300, 0.10, 270, "", False, False),
     ("vip_wealth", "GD-GZ", "bank", 10, 9 * 3600, 21 * 3600, 240, 0.05, 210, "vip", False, False),

@@ -87,7 +87,8 @@ def test_queue_log_fields_follow_asterisk(tiny_data: Path) -> None:
               "AGENTLOGOFF": 2}
     assert set(ev) <= set(expect), set(ev) - set(expect)
     for event in ("ENTERQUEUE", "CONNECT", "COMPLETECALLER", "COMPLETEAGENT", "ABANDON",
-                  "RINGNOANSWER", "PAUSE", "UNPAUSE", "BLINDTRANSFER", "EXITEMPTY"):
+                  "RINGNOANSWER", "PAUSE", "UNPAUSE", "BLINDTRANSFER", "EXITEMPTY", "AGENTLOGIN",
+                  "AGENTLOGOFF", "ADDMEMBER", "REMOVEMEMBER"):
         assert (ev == event).any(), f"no {event} in the tiny data"
     for event, k in expect.items():
         sel = ev == event
@@ -99,6 +100,11 @@ def test_queue_log_fields_follow_asterisk(tiny_data: Path) -> None:
     connect = ql.loc[ev == "CONNECT", "data"]
     assert connect.map(lambda d: 0 <= int(d[2]) <= 15).all()
     assert set(ql.loc[ev == "PAUSE", "data"].map(lambda d: d[0])) >= {"wrapup", "lunch"}
+    # AGENTLOGOFF: channel|logintime, logintime = seconds since the AGENTLOGIN of that channel
+    login = ql[ev == "AGENTLOGIN"].set_index("callid")
+    for row in ql[ev == "AGENTLOGOFF"].itertuples():
+        assert row.data[0] == login.loc[row.callid, "data"][0]
+        assert int(row.data[1]) == row.epoch - login.loc[row.callid, "epoch"]
     # Events without data still end in "|"
     raw = read_text(sorted((tiny_data / "queue_log").glob("*.log"))[0]).splitlines()
     assert any(line.endswith("|ADDMEMBER|") or line.endswith("|UNPAUSE|") for line in raw)
