@@ -1,0 +1,105 @@
+"""Start the Streamlit app as a child process (the CLI, screenshots, tests and the benchmark)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ccdw.errors import CcdwError
+from ccdw.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+APP_PATH = Path(__file__).resolve().with_name("app.py")
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8501
+STARTUP_TIMEOUT_SECONDS = 180.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def streamlit_command(port: int, *, headless: bool = True) -> list[str]:
+    return [
+        sys.executable, "-m", "streamlit", "run", str(APP_PATH),
+        "--server.address", HOST,
+        "--server.port", str(port),
+        "--server.headless", "true" if headless else "false",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+        "--global.developmentMode", "false",
+        "--client.toolbarMode", "viewer",
+    ]
+
+
+def app_environment(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env["CCDW_HOME"] = str(Path(settings.home).resolve())
+    env["CCDW_TIMEZONE"] = settings.timezone
+    return env
+
+
+def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise CcdwError(f"streamlit exited with status {process.returncode} before serving {base_url}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    raise CcdwError(f"streamlit did not answer on {base_url} within {timeout:.0f} s")
+
+
+@contextmanager
+def running_app(settings: Settings | None = None, port: int | None = None) -> Iterator[str]:
+    """Serve the dashboard for ``settings.home`` on 127.0.0.1; yields the base URL."""
+    settings = settings or get_settings()
+    port = port or free_port()
+    base_url = f"http://{HOST}:{port}"
+    process = subprocess.Popen(
+        streamlit_command(port),
+        env=app_environment(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_until_healthy(base_url, process, STARTUP_TIMEOUT_SECONDS)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def serve_forever(settings: Settings | None = None, port: int = DEFAULT_PORT) -> int:
+    """``ccdw dashboard``: run Streamlit in the foreground until interrupted."""
+    settings = settings or get_settings()
+    if not settings.serving_path.exists():
+        log.warning("no serving copy at %s yet: pages show 'No data yet' until a build publishes one",
+                    settings.serving_path)
+    log.info("dashboard on http://%s:%d (CCDW_HOME=%s)", HOST, port, settings.home)
+    try:
+        return subprocess.call(streamlit_command(port), env=app_environment(settings))
+    except KeyboardInterrupt:
+        return 0
