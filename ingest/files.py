@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import logging
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -87,7 +88,7 @@ def discover(landing_dir: Path) -> list[LandedFile]:
     return found
 
 
-def _decompressed_chunks(raw_chunks, is_gzip: bool):
+def _decompressed_chunks(raw_chunks: Iterable[bytes], is_gzip: bool) -> Iterator[bytes]:
     """Yield decompressed chunks; raises UnreadableFile on a broken or truncated gzip."""
     if not is_gzip:
         yield from raw_chunks
@@ -125,7 +126,7 @@ def inspect(landed: LandedFile) -> FileFacts:
     utf8_ok = True
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
 
-    def raw_chunks():
+    def raw_chunks() -> Iterator[bytes]:
         nonlocal size
         with landed.path.open("rb") as handle:
             while chunk := handle.read(CHUNK_BYTES):
@@ -138,9 +139,7 @@ def inspect(landed: LandedFile) -> FileFacts:
             pass
         return FileFacts(sha.hexdigest(), size, 0, True, False, b"")
 
-    saw_any = False
     for data in _decompressed_chunks(raw_chunks(), landed.is_gzip):
-        saw_any = True
         newlines += data.count(b"\n")
         last_byte = data[-1:]
         if len(sample) < SAMPLE_BYTES:
@@ -152,8 +151,6 @@ def inspect(landed: LandedFile) -> FileFacts:
                 decoder.decode(data)
             except UnicodeDecodeError:
                 utf8_ok = False
-    if landed.is_gzip and size and not saw_any:
-        raise UnreadableFile("empty or truncated gzip (no data could be decompressed)")
     if utf8_ok:
         try:
             decoder.decode(b"", final=True)
@@ -163,18 +160,9 @@ def inspect(landed: LandedFile) -> FileFacts:
     return FileFacts(sha.hexdigest(), size, lines, utf8_ok, has_nul, bytes(sample))
 
 
-def open_text_bytes(landed: LandedFile):
+def open_text_bytes(landed: LandedFile) -> Iterator[bytes]:
     """Decompressed byte chunks of the file (for transcoding)."""
-
-    def raw_chunks():
-        with landed.path.open("rb") as handle:
-            while chunk := handle.read(CHUNK_BYTES):
-                yield chunk
-
-    if landed.is_gzip:
-        # gzip.open handles multi-member streams; truncation was caught by inspect().
-        with gzip.open(landed.path, "rb") as handle:
-            while chunk := handle.read(CHUNK_BYTES):
-                yield chunk
-    else:
-        yield from raw_chunks()
+    opener = gzip.open if landed.is_gzip else open  # gzip.open reads multi-member streams
+    with opener(landed.path, "rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            yield chunk

@@ -7,6 +7,7 @@ leaves the warehouse as it was before that file and the next run simply lands it
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import tempfile
@@ -419,8 +420,6 @@ def _ingest_one(
 
 
 def _sha_only(path: Path) -> str:
-    import hashlib
-
     sha = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(8 * 1024 * 1024):
