@@ -51,13 +51,14 @@ class Scale:
     activity: float  # transaction-rate multiplier
     pool_days: int | None  # None: simulate every day; else replay a pool of simulated days
     per_typology: int  # planted anomalies per typology (and look-alikes per pattern)
+    monthly_share: float = 1.0  # share of accounts with monthly streams (salary, rent, ...)
 
 
 SCALES: dict[str, Scale] = {
     "tiny": Scale("tiny", 200, 3, 650, 3, 400, 1.0, None, 4),
     "small": Scale("small", 5_000, 30, 1_900, 6, 400, 1.0, None, 25),
-    "medium": Scale("medium", 50_000, 60, 8_500, 10, 400, 1.0, None, 100),
-    "large": Scale("large", 1_000_000, 90, 40_000, 20, 400, 0.2, 14, 400),
+    "medium": Scale("medium", 50_000, 60, 9_500, 10, 400, 0.8, None, 100),
+    "large": Scale("large", 1_000_000, 90, 40_000, 20, 400, 0.05, 14, 400, 0.35),
 }
 
 
@@ -133,7 +134,8 @@ def generate(
         CsvVariant(shuffle_columns=True, extra_columns=(("crm_batch", "B"),)), frng)
     counts["dnc"] = write_crm(out / "dnc" / "dnc.csv", customers.dnc_frame(rng["dnc"], pop, end_date))
 
-    bank = banking.build_banking(rng["bank"], pop, end_date, sc.history_days, sc.activity, sc.per_typology)
+    bank = banking.build_banking(rng["bank"], pop, end_date, sc.history_days, sc.activity,
+                                 sc.per_typology, sc.monthly_share)
     counts["accounts"] = write_crm(out / "accounts" / "accounts.csv", bank.accounts,
                                    CsvVariant(shuffle_columns=True), frng)
     counts["transactions"] = _write_transactions(out, bank.transactions, write_big_csv)

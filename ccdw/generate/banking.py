@@ -133,7 +133,9 @@ def _round_to(cents: np.ndarray, step_yuan: int) -> np.ndarray:
 
 
 def build_banking(rng: np.random.Generator, pop: Population, end: date, history_days: int,
-                  activity: float, n_per_typology: int) -> Banking:
+                  activity: float, n_per_typology: int, monthly_share: float = 1.0) -> Banking:
+    """``activity`` scales the Poisson streams, ``monthly_share`` the share of accounts with
+    monthly ones (salary, rent, card repayment, fees): large sets trade depth for breadth."""
     n = len(pop.frame)
     cust_ids = pop.frame["customer_id"].to_numpy(dtype=str)
     end_ts = naive_epoch(end) + DAY
@@ -197,11 +199,12 @@ def build_banking(rng: np.random.Generator, pop: Population, end: date, history_
     rows = _Rows()
     sav = np.flatnonzero((acc_type == "savings") & ~dormant_acc)
     ac = acc_cust
-    employed = sav[(rng.random(len(sav)) < 0.8) | np.isin(sav, salary_rent_acc)]
+    ms = monthly_share
+    employed = sav[(rng.random(len(sav)) < 0.8 * ms) | np.isin(sav, salary_rent_acc)]
     a, t = _monthly(rng, employed, start_ts, end_ts, 10, 2, (9, 11))
     rows.add(a, t, np.round(inc[ac[a]] * rng.lognormal(0, 0.04, len(a)) * 100), "transfer_in", "online",
              EMPLOYERS[ac[a] % len(EMPLOYERS)])
-    renters = sav[(rng.random(len(sav)) < 0.5) | np.isin(sav, salary_rent_acc)]
+    renters = sav[(rng.random(len(sav)) < 0.5 * ms) | np.isin(sav, salary_rent_acc)]
     a, t = _monthly(rng, renters, start_ts, end_ts, 12, 1, (8, 20))
     rent = np.round(inc[ac[a]] * 0.3 * 100)
     rows.add(a, t, -rent, "transfer_out", "mobile", np.char.add("房东-", (ac[a] % 9973).astype(str)))
@@ -233,10 +236,10 @@ def build_banking(rng: np.random.Generator, pop: Population, end: date, history_
     ticket = spend[ac[a]] / 12 * rng.lognormal(-0.3, 0.7, len(a))
     rows.add(a, t, -np.round(np.clip(ticket, 5, 3000) * 100), "purchase",
              rng.choice(np.array(["pos", "online", "mobile"]), len(a)), MERCHANTS[rng.integers(0, len(MERCHANTS), len(a))])
-    a, t = _monthly(rng, cards, start_ts, end_ts, 20, 1, (8, 20))
+    a, t = _monthly(rng, cards[rng.random(len(cards)) < ms], start_ts, end_ts, 20, 1, (8, 20))
     rows.add(a, t, np.round(spend[ac[a]] * rng.uniform(0.9, 1.1, len(a)) * 100), "transfer_in", "online", "还款")
     cur = np.flatnonzero(acc_type == "current")
-    a, t = _monthly(rng, cur, start_ts, end_ts, 28, 0, (1, 2))
+    a, t = _monthly(rng, cur[rng.random(len(cur)) < ms], start_ts, end_ts, 28, 0, (1, 2))
     rows.add(a, t, -rng.integers(500, 2000, len(a)), "fee", "counter", "")
     a, t = _poisson(rng, cur, np.full(len(cur), 0.05 * act), start_ts, end_ts)
     sign = np.where(rng.random(len(a)) < 0.5, 1, -1)
@@ -367,7 +370,8 @@ def build_banking(rng: np.random.Generator, pop: Population, end: date, history_
     low = pd.Series(cum).groupby(accs).transform("min").to_numpy()
     base_open = np.round(np.where(acc_type == "wealth", 0.5, np.where(acc_type == "savings", 0.3, 0.02))
                          * w[acc_cust] * 100).astype(np.int64)
-    opening = np.maximum(base_open[accs], -low + 100_000)
+    cushion = rng.integers(20_000, 2_000_000, n_acc)  # 200–20,000 CNY above the lowest point
+    opening = np.maximum(base_open[accs], -low + cushion[accs])
     df["balance"] = opening + cum
     df = df.sort_values("txn_no").reset_index(drop=True)
 
