@@ -24,6 +24,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import IsolationForest
+from threadpoolctl import threadpool_limits
 
 from models_ml.config import AnomalyConfig
 from models_ml.rules import SYSTEM_TXN_TYPES, TYPOLOGIES, Detection, rule_score, run_rules
@@ -169,12 +170,13 @@ def forest_percentiles(con: duckdb.DuckDBPyConnection, cfg: AnomalyConfig, since
     if len(frame) < 10:
         return pd.Series(0.5, index=frame["account_id"], dtype=float)
     features = frame.drop(columns=["account_id"]).fillna(0.0).to_numpy(dtype=float)
-    forest = IsolationForest(
-        n_estimators=cfg.isolation_forest.n_estimators,
-        random_state=cfg.isolation_forest.seed,
-        n_jobs=1,
-    ).fit(features)
-    abnormality = -forest.score_samples(features)
+    with threadpool_limits(1):  # see value.cluster_segments: oversubscription on shared cores
+        forest = IsolationForest(
+            n_estimators=cfg.isolation_forest.n_estimators,
+            random_state=cfg.isolation_forest.seed,
+            n_jobs=1,
+        ).fit(features)
+        abnormality = -forest.score_samples(features)
     # Percentile rank, ties by position (accounts are sorted): deterministic.
     order = np.lexsort((np.arange(len(abnormality)), abnormality))
     pct = np.empty(len(abnormality))

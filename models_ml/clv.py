@@ -57,12 +57,12 @@ def bgnbd_log_likelihood(params: BetaGeoParams, x: ArrayLike, t_x: ArrayLike, T:
     # log(a / (b + x - 1)) is only defined (and only used) for customers with repeats.
     safe = np.where(has_repeat, b + x - 1, 1.0)
     a4 = np.log(a) - np.log(safe) - (r + x) * np.log(alpha + t_x)
-    second = np.where(has_repeat, np.exp(a4 - a3), 0.0)
-    return a1 + a2 + a3 + np.log1p(second)
+    # log(exp(a3) + exp(a4)) without overflow (logaddexp), a4 only where x > 0.
+    return a1 + a2 + np.where(has_repeat, np.logaddexp(a3, a4), a3)
 
 
-# Log-parameters stay in a box: a degenerate population (no dropout, no spend heterogeneity)
-# drives one parameter to infinity, and the box stops the search there instead of wandering.
+# Log-parameters stay in a box: a degenerate population (no dropout, no rate heterogeneity)
+# drives a parameter to infinity, and the box stops the search there instead of wandering.
 LOG_BOUND = 15.0
 
 

@@ -26,6 +26,8 @@ class ValueConfig(BaseModel):
     version: str
     horizon_days: int = 365
     balance_margin: dict[str, float]
+    savings_interest_rate: float
+    interest_postings_per_year: int
     premium_margin: float
     spend_margin: float
     activity_types: list[str]
@@ -38,10 +40,14 @@ class LargeOutflowRule(BaseModel):
     enabled: bool = True
     min_amount: float
     history_days: int
+    max_history_days: int
     min_history_txns: int
     min_ratio_to_median: float
     min_robust_z: float
     min_ratio_to_max: float
+    min_share_of_balance: float
+    recent_inflow_hours: int
+    max_recent_inflow_share: float
     window_hours: int
 
 
@@ -52,12 +58,13 @@ class PurchaseBurstRule(BaseModel):
     window_hours: int
     min_count: int
     min_total: float
-    min_ratio_to_history: float
+    min_ratio_to_ticket: float
     history_days: int
 
 
 class DormantRule(BaseModel):
     enabled: bool = True
+    account_types: list[str]
     dormant_days: int
     min_amount: float
     window_days: int
@@ -78,7 +85,7 @@ class PassThroughRule(BaseModel):
     min_amount: float
     window_hours: int
     max_relative_gap: float
-    max_balance_ratio_before: float
+    max_balance_ratio_before: float | None = None
 
 
 class Rules(BaseModel):

@@ -43,7 +43,8 @@ def data_as_of(con: duckdb.DuckDBPyConnection) -> datetime:
     return row[0]
 
 
-# Parameters: $as_of (timestamp), $activity_types (varchar[]).
+# Parameters: $as_of (timestamp), $activity_types (varchar[]), $savings_rate and
+# $postings_per_year (the posted savings rate and how often interest is credited).
 CUSTOMER_FEATURES_SQL = """
 with bounds as (
     select cast($as_of as timestamp) as as_of,
@@ -61,27 +62,40 @@ customers as (
            coalesce(premium_overdue_amount, 0) as premium_overdue_amount
     from marts.mart_customer_360
 ),
-account_balance as (
-    select t.account_id,
-           any_value(t.customer_id) as customer_id,
-           arg_max(t.balance_after, (t.booked_at, t.txn_id)) as balance_now,
-           arg_max(t.balance_after, (t.booked_at, t.txn_id))
-               filter (where t.booked_at <= b.as_of - interval 30 day) as balance_30d_ago,
-           avg(t.balance_after) as balance_avg
+account_txns as (
+    select t.account_id, t.customer_id, t.booked_at, t.txn_id, t.balance_after, t.txn_type, t.abs_amount,
+           coalesce(lead(t.booked_at) over (partition by t.account_id order by t.booked_at, t.txn_id),
+                    b.as_of) as next_at
     from marts.fct_transactions t, bounds b
-    group by t.account_id
+),
+account_balance as (
+    select account_id,
+           any_value(customer_id) as customer_id,
+           arg_max(balance_after, (booked_at, txn_id)) as balance_now,
+           arg_max(balance_after, (booked_at, txn_id))
+               filter (where booked_at <= (select as_of from bounds) - interval 30 day) as balance_30d_ago,
+           -- average daily balance: each balance weighted by how long it was held
+           sum(balance_after * epoch(next_at - booked_at))
+               / nullif(epoch(max(next_at) - min(booked_at)), 0) as balance_adb,
+           -- interest credited is rate x average balance over the accrual period: the balance
+           -- the bank actually held, including the days between transactions
+           avg(abs_amount) filter (where txn_type = 'interest') as interest_per_posting
+    from account_txns
+    group by account_id
 ),
 balances as (
     select a.customer_id,
            sum(coalesce(ab.balance_now, 0)) as balance_now,
            sum(coalesce(ab.balance_30d_ago, ab.balance_now, 0)) as balance_30d_ago,
-           sum(coalesce(ab.balance_avg, 0)) as balance_avg,
-           sum(case when a.account_type = 'savings' then coalesce(ab.balance_now, 0) else 0 end) as bal_savings,
-           sum(case when a.account_type = 'current' then coalesce(ab.balance_now, 0) else 0 end) as bal_current,
-           sum(case when a.account_type = 'wealth' then coalesce(ab.balance_now, 0) else 0 end) as bal_wealth,
-           sum(case when a.account_type = 'card' then abs(coalesce(ab.balance_now, 0)) else 0 end) as bal_card,
+           sum(coalesce(ab.balance_adb, ab.balance_now, 0)) as balance_avg,
+           sum(case when a.account_type = 'savings'
+                    then coalesce(ab.interest_per_posting * $postings_per_year / $savings_rate,
+                                  ab.balance_adb, ab.balance_now, 0) else 0 end) as bal_savings,
+           sum(case when a.account_type = 'current' then coalesce(ab.balance_adb, ab.balance_now, 0) else 0 end) as bal_current,
+           sum(case when a.account_type = 'wealth' then coalesce(ab.balance_adb, ab.balance_now, 0) else 0 end) as bal_wealth,
+           sum(case when a.account_type = 'card' then abs(coalesce(ab.balance_adb, ab.balance_now, 0)) else 0 end) as bal_card,
            sum(case when a.account_type not in ('savings', 'current', 'wealth', 'card')
-                    or a.account_type is null then coalesce(ab.balance_now, 0) else 0 end) as bal_other,
+                    or a.account_type is null then coalesce(ab.balance_adb, ab.balance_now, 0) else 0 end) as bal_other,
            count(distinct a.account_type) as n_account_types
     from marts.dim_account a
     left join account_balance ab using (account_id)
@@ -106,6 +120,15 @@ activity as (
     join (select customer_id, min(booked_date) as first_active from activity_days group by 1) fd
         using (customer_id)
     group by d.customer_id
+),
+engagement as (
+    -- RFM recency/frequency: every transaction the customer made (not fees or interest).
+    select t.customer_id,
+           count(distinct t.booked_date) as engaged_days,
+           max(t.booked_date) as last_engaged
+    from marts.fct_transactions t
+    where t.txn_type not in ('fee', 'interest')
+    group by t.customer_id
 ),
 income as (
     select t.customer_id,
@@ -151,7 +174,8 @@ select c.customer_id, c.rm_id,
        coalesce(datediff('day', a.first_active, a.last_active), 0) as bg_t_x,
        coalesce(datediff('day', a.first_active, bd.as_of_date), 0) as bg_T,
        coalesce(a.repeat_day_volume, 0) as bg_m,
-       coalesce(datediff('day', a.last_active, bd.as_of_date), datediff('day', bd.first_date, bd.as_of_date) + 1) as recency_days,
+       coalesce(datediff('day', e.last_engaged, bd.as_of_date), datediff('day', bd.first_date, bd.as_of_date) + 1) as recency_days,
+       coalesce(e.engaged_days, 0) as engaged_days,
        coalesce(a.total_volume, 0) as total_volume,
        coalesce(i.n_txns, 0) as n_txns,
        coalesce(i.fee_total, 0) as fee_total,
@@ -169,6 +193,7 @@ from customers c
 cross join bounds bd
 left join balances bl using (customer_id)
 left join activity a using (customer_id)
+left join engagement e using (customer_id)
 left join income i using (customer_id)
 left join premium_policies pp using (customer_id)
 left join premium_payments pm using (customer_id)
@@ -177,8 +202,16 @@ order by c.customer_id
 
 
 def customer_features(
-    con: duckdb.DuckDBPyConnection, as_of: datetime, activity_types: list[str]
+    con: duckdb.DuckDBPyConnection,
+    as_of: datetime,
+    activity_types: list[str],
+    savings_rate: float = 0.0035,
+    postings_per_year: int = 4,
 ) -> pd.DataFrame:
-    return con.execute(
-        CUSTOMER_FEATURES_SQL, {"as_of": as_of, "activity_types": activity_types}
-    ).df()
+    params = {
+        "as_of": as_of,
+        "activity_types": activity_types,
+        "savings_rate": savings_rate,
+        "postings_per_year": postings_per_year,
+    }
+    return con.execute(CUSTOMER_FEATURES_SQL, params).df()

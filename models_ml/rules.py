@@ -79,32 +79,49 @@ def _episodes(frame: pd.DataFrame, key: str, gap: timedelta) -> pd.Series:
 
 LARGE_OUTFLOW_SQL = """
 with cand as (
-    select txn_id, account_id, customer_id, booked_at, abs_amount, txn_type
+    select txn_id, account_id, customer_id, booked_at, abs_amount, txn_type,
+           abs_amount / greatest(coalesce(balance_after, 0) + abs_amount, 1) as balance_share
     from marts.fct_transactions
     where direction = 'out' and abs_amount >= $min_amount and booked_at >= $since
       and not list_contains($excluded, txn_type)
 ),
 hist as (
-    select c.txn_id, h.abs_amount
+    select c.txn_id, h.abs_amount,
+           h.booked_at >= c.booked_at - to_days(cast($history_days as integer)) as recent
     from cand c
     join marts.fct_transactions h
       on h.customer_id = c.customer_id
      and h.direction = 'out'
-     and h.booked_at >= c.booked_at - to_days(cast($history_days as integer))
+     and h.booked_at >= c.booked_at - to_days(cast($max_history_days as integer))
      and h.booked_at < c.booked_at - to_hours(cast($window_hours as integer))
      and not list_contains($excluded, h.txn_type)
 ),
 stats as (
-    select txn_id, count(*) as n_hist, median(abs_amount) as med, max(abs_amount) as mx
+    select txn_id,
+           count(*) filter (where recent) as n_hist,
+           median(abs_amount) filter (where recent) as med,
+           max(abs_amount) as mx
     from hist group by txn_id
 ),
 mad as (
     select h.txn_id, median(abs(h.abs_amount - s.med)) as mad
-    from hist h join stats s using (txn_id) group by h.txn_id
+    from hist h join stats s using (txn_id) where h.recent group by h.txn_id
+),
+recent_in as (
+    -- money that arrived just before: an outflow it funds is pass-through territory, not a drain
+    select c.txn_id, coalesce(sum(i.abs_amount), 0) as recent_inflow
+    from cand c
+    left join marts.fct_transactions i
+      on i.account_id = c.account_id and i.direction = 'in'
+     and i.booked_at >= c.booked_at - to_hours(cast($recent_inflow_hours as integer))
+     and i.booked_at <= c.booked_at and i.txn_id <> c.txn_id
+    group by c.txn_id
 )
 select c.*, s.n_hist, s.med, s.mx, m.mad
-from cand c join stats s using (txn_id) join mad m using (txn_id)
+from cand c join stats s using (txn_id) join mad m using (txn_id) join recent_in r using (txn_id)
 where s.n_hist >= $min_history_txns
+  and r.recent_inflow < $max_recent_inflow_share * c.abs_amount
+  and c.balance_share >= $min_share_of_balance
   and c.abs_amount >= $min_ratio_to_median * s.med
   and c.abs_amount >= $min_ratio_to_max * s.mx
   and (m.mad = 0 or (c.abs_amount - s.med) / (1.4826 * m.mad) >= $min_robust_z)
@@ -122,8 +139,12 @@ def large_outflow(
             "since": since,
             "excluded": excluded,
             "history_days": rule.history_days,
+            "max_history_days": rule.max_history_days,
             "window_hours": rule.window_hours,
             "min_history_txns": rule.min_history_txns,
+            "min_share_of_balance": rule.min_share_of_balance,
+            "recent_inflow_hours": rule.recent_inflow_hours,
+            "max_recent_inflow_share": rule.max_recent_inflow_share,
             "min_ratio_to_median": rule.min_ratio_to_median,
             "min_ratio_to_max": rule.min_ratio_to_max,
             "min_robust_z": rule.min_robust_z,
@@ -145,7 +166,8 @@ def large_outflow(
             reasons.append(
                 f"{verb} {cny(row.abs_amount)} on {row.booked_at:%Y-%m-%d %H:%M}, "
                 f"{ratio_median:.0f}x this customer's {rule.history_days}-day median outflow "
-                f"({cny(row.med)}) and {ratio_max:.1f}x its largest ({cny(row.mx)}){z_text}"
+                f"({cny(row.med)}) and {ratio_max:.1f}x its largest in {rule.max_history_days} days "
+                f"({cny(row.mx)}){z_text}; {100 * row.balance_share:.0f}% of the balance"
             )
             ratios.append(_strength(ratio_median / rule.min_ratio_to_median, ratio_max / rule.min_ratio_to_max))
         first = group.iloc[0]
@@ -167,80 +189,71 @@ def large_outflow(
 # -- purchase burst -------------------------------------------------------------------------
 
 PURCHASE_CANDIDATES_SQL = """
-select txn_id, account_id, customer_id, booked_at, abs_amount, txn_type
-from marts.fct_transactions
-where list_contains($types, txn_type) and direction = 'out'
-  and abs_amount >= $min_amount and booked_at >= $since
-order by account_id, booked_at, txn_id
-"""
-
-PURCHASE_HISTORY_SQL = """
-select e.episode, coalesce(sum(t.abs_amount), 0) as hist_total, count(t.txn_id) as hist_n
-from episodes e
-left join marts.fct_transactions t
-  on t.customer_id = e.customer_id
- and list_contains($types, t.txn_type) and t.direction = 'out'
- and t.booked_at >= e.window_start - to_days(cast($history_days as integer))
- and t.booked_at < e.window_start
-group by e.episode
+with cand as (
+    select txn_id, account_id, customer_id, booked_at, abs_amount, txn_type
+    from marts.fct_transactions
+    where list_contains($types, txn_type) and direction = 'out'
+      and abs_amount >= $min_amount and booked_at >= $since
+),
+ticket as (
+    select c.txn_id, median(h.abs_amount) as usual_ticket, count(h.txn_id) as n_hist
+    from cand c
+    left join marts.fct_transactions h
+      on h.customer_id = c.customer_id
+     and list_contains($types, h.txn_type) and h.direction = 'out'
+     and h.booked_at >= c.booked_at - to_days(cast($history_days as integer))
+     and h.booked_at < c.booked_at - to_hours(cast($window_hours as integer))
+    group by c.txn_id
+)
+select c.*, t.usual_ticket, t.n_hist
+from cand c join ticket t using (txn_id)
+where t.usual_ticket is null or c.abs_amount >= $min_ratio_to_ticket * t.usual_ticket
+order by c.account_id, c.booked_at, c.txn_id
 """
 
 
 def purchase_burst(con: duckdb.DuckDBPyConnection, rule: PurchaseBurstRule, since: datetime) -> list[Detection]:
-    params = {"types": rule.txn_types, "min_amount": rule.min_amount, "since": since}
+    params = {
+        "types": rule.txn_types,
+        "min_amount": rule.min_amount,
+        "since": since,
+        "history_days": rule.history_days,
+        "window_hours": rule.window_hours,
+        "min_ratio_to_ticket": rule.min_ratio_to_ticket,
+    }
     frame = con.execute(PURCHASE_CANDIDATES_SQL, params).df()
     if frame.empty:
         return []
     frame["episode"] = _episodes(frame, "account_id", timedelta(hours=rule.window_hours))
-    episodes = (
-        frame.groupby("episode", sort=True)
-        .agg(
-            account_id=("account_id", "first"),
-            customer_id=("customer_id", "first"),
-            window_start=("booked_at", "min"),
-            window_end=("booked_at", "max"),
-            n=("txn_id", "size"),
-            total=("abs_amount", "sum"),
-            txn_ids=("txn_id", list),
-        )
-        .reset_index()
-    )
-    episodes = episodes[(episodes["n"] >= rule.min_count) & (episodes["total"] >= rule.min_total)]
-    if episodes.empty:
-        return []
-    con.register("episodes", episodes[["episode", "customer_id", "window_start"]])
-    try:
-        history = con.execute(
-            PURCHASE_HISTORY_SQL, {"types": rule.txn_types, "history_days": rule.history_days}
-        ).df()
-    finally:
-        con.unregister("episodes")
-    episodes = episodes.merge(history, on="episode", how="left")
     detections = []
-    for row in episodes.sort_values("episode").itertuples(index=False):
-        ratio = row.total / row.hist_total if row.hist_total > 0 else math.inf
-        if ratio < rule.min_ratio_to_history:
+    for _, group in frame.groupby("episode", sort=True):
+        n, total = len(group), float(group["abs_amount"].sum())
+        if n < rule.min_count or total < rule.min_total:
             continue
-        hours = (row.window_end - row.window_start).total_seconds() / 3600
-        history_text = (
-            f"{ratio:.1f}x the customer's purchases and subscriptions in the previous "
-            f"{rule.history_days} days ({cny(row.hist_total)})"
+        start, end = group["booked_at"].min(), group["booked_at"].max()
+        hours = (end - start).total_seconds() / 3600
+        tickets = group["usual_ticket"].dropna()
+        usual = float(tickets.median()) if len(tickets) else math.nan
+        ratio = float(group["abs_amount"].median()) / usual if usual and usual > 0 else math.inf
+        usual_text = (
+            f", {ratio:.0f}x the customer's usual ticket of {cny(usual)} ({rule.history_days} days)"
             if math.isfinite(ratio)
-            else f"with no purchases or subscriptions in the previous {rule.history_days} days"
+            else f", with no purchases in the previous {rule.history_days} days"
         )
         reason = (
-            f"{row.n} purchases/subscriptions of at least {cny(rule.min_amount)} within "
-            f"{max(hours, 1):.0f} hours totalling {cny(row.total)}, {history_text}"
+            f"{n} purchases/subscriptions of {cny(group['abs_amount'].min())}–{cny(group['abs_amount'].max())} "
+            f"within {max(hours, 1):.0f} hours totalling {cny(total)}{usual_text}"
         )
+        first = group.iloc[0]
         detections.append(
             Detection(
                 "purchase_burst",
-                row.account_id,
-                row.customer_id,
-                row.window_start.to_pydatetime(),
-                row.window_end.to_pydatetime(),
-                list(row.txn_ids),
-                _strength(row.n / rule.min_count, row.total / rule.min_total, ratio / rule.min_ratio_to_history),
+                first.account_id,
+                first.customer_id,
+                start.to_pydatetime(),
+                end.to_pydatetime(),
+                group["txn_id"].tolist(),
+                _strength(n / rule.min_count, total / rule.min_total, ratio / rule.min_ratio_to_ticket),
                 [reason],
             )
         )
@@ -250,11 +263,20 @@ def purchase_burst(con: duckdb.DuckDBPyConnection, rule: PurchaseBurstRule, sinc
 # -- dormant reactivation -------------------------------------------------------------------
 
 DORMANT_SQL = """
-with activity as (
-    select txn_id, account_id, customer_id, booked_at, abs_amount, direction,
-           lag(booked_at) over (partition by account_id order by booked_at, txn_id) as previous_at
-    from marts.fct_transactions
-    where not list_contains($system_types, txn_type)
+with data_start as (select min(booked_at) as first_booked from marts.fct_transactions),
+activity as (
+    select t.txn_id, t.account_id, t.customer_id, t.booked_at, t.abs_amount, t.direction,
+           -- No earlier customer activity in the data: silent since the account opened, or
+           -- since the data starts if it opened before that.
+           coalesce(
+               lag(t.booked_at) over (partition by t.account_id order by t.booked_at, t.txn_id),
+               greatest(cast(a.opened_at as timestamp), d.first_booked)
+           ) as previous_at
+    from marts.fct_transactions t
+    cross join data_start d
+    left join marts.dim_account a using (account_id)
+    where not list_contains($system_types, t.txn_type)
+      and list_contains($account_types, coalesce(a.account_type, 'unknown'))
 ),
 wakes as (
     select account_id, customer_id, txn_id as wake_txn, booked_at as wake_at, previous_at,
@@ -285,6 +307,7 @@ def dormant_reactivation(con: duckdb.DuckDBPyConnection, rule: DormantRule, sinc
         DORMANT_SQL,
         {
             "system_types": SYSTEM_TXN_TYPES,
+            "account_types": rule.account_types,
             "since": since,
             "dormant_days": rule.dormant_days,
             "window_days": rule.window_days,
@@ -295,7 +318,7 @@ def dormant_reactivation(con: duckdb.DuckDBPyConnection, rule: DormantRule, sinc
     for row in frame.itertuples(index=False):
         moved = max(row.total_in, row.total_out)
         reason = (
-            f"account silent for {row.dormant_days} days (last activity {row.previous_at:%Y-%m-%d}) "
+            f"account silent for {row.dormant_days} days (no customer activity since {row.previous_at:%Y-%m-%d}) "
             f"woke on {row.wake_at:%Y-%m-%d} and moved {cny(row.total_in)} in / "
             f"{cny(row.total_out)} out within {rule.window_days} days"
         )
@@ -391,7 +414,7 @@ join marts.fct_transactions o
  and not list_contains($system_types, o.txn_type)
 group by all
 having abs(sum(o.abs_amount) - i.abs_amount) <= $max_gap * i.abs_amount
-   and greatest(i.balance_before, 0) <= $max_before * i.abs_amount
+   and ($max_before is null or greatest(i.balance_before, 0) <= $max_before * i.abs_amount)
 order by i.account_id, i.booked_at, i.txn_id
 """
 

@@ -127,6 +127,7 @@ def score(settings: Settings | None = None, config_dir: Path | None = None) -> d
     value_version = model_version(value_cfg.version, value_cfg)
     anomaly_version = model_version(anomaly_cfg.version, anomaly_cfg)
     with connect(settings) as con:
+        con.execute("set enable_progress_bar = false")  # no terminal bar in logs or Dagster
         ensure_ops_schema(con)
         ensure_ml_schema(con)
         check_marts(con)
@@ -134,7 +135,13 @@ def score(settings: Settings | None = None, config_dir: Path | None = None) -> d
         fingerprint = data_fingerprint(con)
         first = con.execute("select min(booked_at) from marts.fct_transactions").fetchone()[0]
         window = f"{first:%Y-%m-%d %H:%M:%S} .. {as_of:%Y-%m-%d %H:%M:%S}"
-        features = customer_features(con, as_of, value_cfg.activity_types)
+        features = customer_features(
+            con,
+            as_of,
+            value_cfg.activity_types,
+            value_cfg.savings_interest_rate,
+            value_cfg.interest_postings_per_year,
+        )
         value = score_value(features, value_cfg)
         alerts = detect(con, anomaly_cfg, as_of)
         now = _site_now(settings)

@@ -65,8 +65,14 @@ class MartBuilder:
         return customer_id
 
     def account(
-        self, account_id: str, customer_id: str, account_type: str = "savings", opening_balance: float = 0.0
+        self,
+        account_id: str,
+        customer_id: str,
+        account_type: str = "savings",
+        opening_balance: float = 0.0,
+        opened_at: date | None = None,
     ) -> str:
+        """``opened_at`` None: the day of the account's first transaction (set on write)."""
         if customer_id not in self.customers:
             self.customer(customer_id)
         self.accounts[account_id] = {
@@ -75,7 +81,7 @@ class MartBuilder:
             "account_type": account_type,
             "currency": "CNY",
             "branch_id": "B01",
-            "opened_at": date(2020, 1, 1),
+            "opened_at": opened_at,
             "closed_at": None,
             "is_open": True,
         }
@@ -158,7 +164,10 @@ class MartBuilder:
         home.mkdir(parents=True, exist_ok=True)
         settings = Settings(home=home)
         txns = pd.DataFrame(self.txns).sort_values(["booked_at", "txn_id"]).reset_index(drop=True)
-        accounts = pd.DataFrame(list(self.accounts.values()))
+        first_txn = txns.groupby("account_id")["booked_date"].min().to_dict()
+        accounts = pd.DataFrame(
+            [{**acc, "opened_at": acc["opened_at"] or first_txn.get(aid)} for aid, acc in self.accounts.items()]
+        )
         per_customer_balance = {
             cid: sum(self.balances[a] for a, acc in self.accounts.items() if acc["customer_id"] == cid)
             for cid in self.customers
@@ -248,7 +257,7 @@ def lookalike_purchase_burst(b: MartBuilder, prefix: str = "PBL") -> str:
 
 
 def plant_dormant(b: MartBuilder, prefix: str = "DR") -> str:
-    aid = b.account(f"{prefix}A", b.customer(f"{prefix}C"), opening_balance=5_000)
+    aid = b.account(f"{prefix}A", b.customer(f"{prefix}C"), opening_balance=5_000, opened_at=date(2020, 1, 1))
     b.txn(aid, _at(400), 2_000, "deposit", "branch")
     b.txn(aid, _at(380), 1_000, "withdrawal", "atm")
     b.txn(aid, _at(3), 250_000, "transfer_in")
@@ -258,7 +267,7 @@ def plant_dormant(b: MartBuilder, prefix: str = "DR") -> str:
 
 def lookalike_dormant(b: MartBuilder, prefix: str = "DRL") -> str:
     """A forgotten account that wakes up for a small top-up: not worth an alert."""
-    aid = b.account(f"{prefix}A", b.customer(f"{prefix}C"), opening_balance=3_000)
+    aid = b.account(f"{prefix}A", b.customer(f"{prefix}C"), opening_balance=3_000, opened_at=date(2020, 1, 1))
     b.txn(aid, _at(420), 1_000, "deposit", "branch")
     b.txn(aid, _at(5), 800, "deposit", "branch")
     return aid
