@@ -30,6 +30,13 @@ Via = Literal["dry-run", "ami", "callfile", "csv"]
 VIAS = ("dry-run", "ami", "callfile", "csv")
 
 
+BATCH = 500
+
+
+def _batches(items: list[store.DialMember], size: int) -> list[list[store.DialMember]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
 def _site_now(settings: Settings) -> datetime:
     return datetime.now(ZoneInfo(settings.timezone)).replace(tzinfo=None, microsecond=0)
 
@@ -141,7 +148,6 @@ def dial(
         summary.considered = len(members)
         day_cap = settings.campaign_max_calls_per_day
         week_cap = settings.campaign_max_calls_per_week
-        sent_in_run: dict[str, int] = {}
 
         safe: list[store.DialMember] = []
         for member in members:
@@ -155,23 +161,18 @@ def dial(
                 continue
             safe.append(member)
 
+        recent = store.recent_call_counts(con, start)
+
         def admit(member: store.DialMember) -> bool:
-            at = clock()
-            if not in_calling_window(member, at, settings.timezone):
+            if not in_calling_window(member, clock(), settings.timezone):
                 summary.skip("outside_calling_window")
                 return False
-            key = member.customer_id or member.phone_e164
-            in_run = sent_in_run.get(key, 0)
-            day = store.calls_since(con, member.customer_id, member.phone_e164,
-                                    at - timedelta(days=1))
-            week = store.calls_since(con, member.customer_id, member.phone_e164,
-                                     at - timedelta(days=7))
-            if via == "dry-run":
-                day, week = day + in_run, week + in_run
+            key = store.cap_key(member)
+            day, week = recent.get(key, (0, 0))
             if day >= day_cap or week >= week_cap:
                 summary.skip("frequency_cap")
                 return False
-            sent_in_run[key] = in_run + 1
+            recent[key] = (day + 1, week + 1)
             return True
 
         if via == "dry-run":
@@ -192,29 +193,30 @@ def dial(
             )
             AmiDialer(con, options, summary, clock).run(safe, admit)
         elif via == "callfile":
-            for member in safe:
-                if not admit(member):
-                    continue
-                attempt_id = store.record_attempt(con, member, via="callfile", now=clock())
-                callfile.deliver(spool, attempt_id, callfile.render(member, cf_options), None)
-                store.record_response(con, attempt_id, "queued")
-                summary.sent += 1
+            admitted = [m for m in safe if admit(m)]
+            for batch in _batches(admitted, BATCH):
+                attempt_ids = store.record_attempts(con, batch, via="callfile", now=clock())
+                for member, attempt_id in zip(batch, attempt_ids, strict=True):
+                    callfile.deliver(spool, attempt_id, callfile.render(member, cf_options), None)
+                store.record_responses(con, attempt_ids, "queued")
+                summary.sent += len(batch)
         else:  # csv
             target = out_path or settings.home / "exports" / f"dial-{start:%Y%m%dT%H%M%S}.csv"
-            rows = []
-            for member in safe:
-                if not admit(member):
-                    continue
-                attempt_id = store.record_attempt(con, member, via="csv", now=clock())
-                store.record_response(con, attempt_id, "exported")
-                con.execute(
-                    "update ops.campaign_members set status = 'queued' where member_id = ?",
-                    [member.member_id],
-                )
-                rows.append(csv_export.vicidial_row(
-                    member.member_id, member.campaign_id, member.phone_e164, None, member.priority
-                ))
+            admitted = [m for m in safe if admit(m)]
+            attempt_ids = []
+            for batch in _batches(admitted, BATCH):
+                attempt_ids += store.record_attempts(con, batch, via="csv", now=clock())
+            rows = [
+                csv_export.vicidial_row(m.member_id, m.campaign_id, m.phone_e164, None, m.priority)
+                for m in admitted
+            ]
             summary.sent = csv_export.write_rows(target, rows)
+            store.record_responses(con, attempt_ids, "exported")
+            con.execute(
+                """update ops.campaign_members set status = 'queued'
+                   where list_contains($ids, member_id) and status = 'dialing'""",
+                {"ids": [m.member_id for m in admitted]},
+            )
             summary.output = str(target)
         open_row = con.execute(
             "select count(*) from ops.dial_attempts where final_status is null"

@@ -101,19 +101,76 @@ def due_members(
     return [DialMember(*row) for row in con.execute(sql, params).fetchall()]
 
 
-def calls_since(
-    con: duckdb.DuckDBPyConnection, customer_id: str | None, phone_e164: str, since: datetime
-) -> int:
-    """Attempts sent to this customer (any campaign) since ``since``: the frequency cap.
-    A caller not known as a customer is capped by the number."""
-    row = con.execute(
-        """select count(*) from ops.dial_attempts a
-           join ops.campaign_members m using (member_id)
-           where (m.customer_id = $customer or ($customer is null and m.phone_e164 = $phone))
-             and a.sent_at >= $since and coalesce(a.response, '') <> 'Error'""",
-        {"customer": customer_id, "phone": phone_e164, "since": since},
-    ).fetchone()
-    return int(row[0]) if row else 0
+def recent_call_counts(
+    con: duckdb.DuckDBPyConnection, now: datetime
+) -> dict[str, tuple[int, int]]:
+    """Calls in the last day and week per customer (or per number for unknown callers):
+    the frequency cap, loaded once per run instead of once per member."""
+    rows = con.execute(
+        """select coalesce(m.customer_id, 'tel:' || m.phone_e164),
+                  count(*) filter (where a.sent_at >= $now - interval 1 day),
+                  count(*)
+           from ops.dial_attempts a join ops.campaign_members m using (member_id)
+           where a.sent_at >= $now - interval 7 day and a.sent_at <= $now
+             and coalesce(a.response, '') <> 'Error'
+           group by 1""",
+        {"now": now},
+    ).fetchall()
+    return {key: (int(day), int(week)) for key, day, week in rows}
+
+
+def cap_key(member: DialMember) -> str:
+    return member.customer_id or f"tel:{member.phone_e164}"
+
+
+def record_attempts(
+    con: duckdb.DuckDBPyConnection, members: list[DialMember], *, via: str, now: datetime
+) -> list[str]:
+    """:func:`record_attempt` for a batch, in one transaction (call files and CSV lists:
+    a batch recorded but not delivered is re-delivered by the next run, never duplicated)."""
+    if not members:
+        return []
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "attempt_id": [attempt_id_for(m) for m in members],
+            "member_id": [m.member_id for m in members],
+            "attempt_no": [m.attempts + 1 for m in members],
+        }
+    )
+    con.register("new_attempts_df", frame)
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            """insert into ops.dial_attempts
+               (attempt_id, member_id, action_id, sent_at, attempt_no, via)
+               select attempt_id, member_id, attempt_id, $now, attempt_no, $via
+               from new_attempts_df""",
+            {"now": now, "via": via},
+        )
+        con.execute(
+            """update ops.campaign_members m
+               set status = 'dialing', attempts = coalesce(m.attempts, 0) + 1, updated_at = $now
+               from new_attempts_df n where n.member_id = m.member_id""",
+            {"now": now},
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("new_attempts_df")
+    return list(frame["attempt_id"])
+
+
+def record_responses(
+    con: duckdb.DuckDBPyConnection, attempt_ids: list[str], response: str
+) -> None:
+    con.execute(
+        "update ops.dial_attempts set response = $response where list_contains($ids, attempt_id)",
+        {"response": response, "ids": attempt_ids},
+    )
 
 
 def attempt_id_for(member: DialMember) -> str:
