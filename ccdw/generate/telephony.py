@@ -131,8 +131,8 @@ def materialise_day(
     clid_name = c["clid_name"].to_numpy(dtype=object).copy()
     name_from_src = clid_name == ""
     clid_name[name_from_src] = src[name_from_src]
-    clid = pd.Series(['"' + str(a).replace('"', '""') + '" <' + str(b) + ">"
-                      for a, b in zip(clid_name, src, strict=True)], dtype=object)
+    clid = ('"' + pd.Series(clid_name, dtype=str).str.replace('"', '""', regex=False) + '" <'
+            + pd.Series(src, dtype=str) + ">").to_numpy(dtype=object)
     start = epoch0 + c["start"].to_numpy()
     end = epoch0 + c["end"].to_numpy()
     ans_rel = c["answer"].to_numpy()
