@@ -25,6 +25,8 @@ from telephony_adapter.safety import (
 )
 from telephony_adapter.store import DialMember
 
+# Same dialplan context as the AMI path (see telephony_adapter.dialer).
+QUEUE_CONTEXT = "ccdw-queue"
 CALLFILE_STATUS = {"completed": "answered", "expired": "no answer", "failed": "failed"}
 
 
@@ -81,7 +83,11 @@ def render(member: DialMember, options: CallFileOptions) -> str:
         f"WaitTime: {int(options.wait_time)}",
     ]
     if member.dial_queue:
-        lines += ["Application: Queue", f"Data: {check_token('queue', member.dial_queue)}"]
+        lines += [
+            f"Context: {QUEUE_CONTEXT}",
+            f"Extension: {check_token('queue', member.dial_queue)}",
+            "Priority: 1",
+        ]
     else:
         lines += [
             f"Context: {check_token('context', member.dial_context)}",

@@ -32,6 +32,10 @@ from telephony_adapter.safety import (
 
 log = logging.getLogger(__name__)
 
+# Dialplan context that sends an answered campaign call into the queue named by the extension
+# (docs/dialer.md shows it).
+QUEUE_CONTEXT = "ccdw-queue"
+
 
 @dataclass
 class DialSummary:
@@ -109,7 +113,12 @@ def originate_fields(member: store.DialMember, ring_timeout_s: int) -> list[tupl
         ("Channel", dial_channel(member.dial_channel, member.phone_e164)),
     ]
     if member.dial_queue:
-        fields += [("Application", "Queue"), ("Data", check_token("queue", member.dial_queue))]
+        # Through the dialplan, not Application: Queue, so the call has a normal CDR.
+        fields += [
+            ("Context", QUEUE_CONTEXT),
+            ("Exten", check_token("queue", member.dial_queue)),
+            ("Priority", "1"),
+        ]
     else:
         fields += [
             ("Context", check_token("context", member.dial_context)),

@@ -180,3 +180,18 @@ def test_window_is_in_the_customers_local_time():
     assert not in_calling_window(member, NOW, "Asia/Shanghai")
     assert in_calling_window(member, NOW + timedelta(hours=12), "Asia/Shanghai")
     assert isinstance(NOW, datetime)
+
+
+def test_queue_targets_go_through_the_dialplan():
+    from telephony_adapter.callfile import CallFileOptions, render
+    from telephony_adapter.dialer import originate_fields
+
+    member = DialMember("M9", "retention", "C9", "+8613800000009", 1, None, None, None,
+                        "09:00", "20:00", "1,2,3,4,5,6,7", 1, 60, None,
+                        "PJSIP/{number}@trunk", None, None, "retention", 0)
+    fields = dict(originate_fields(member, 30))
+    assert (fields["Context"], fields["Exten"], fields["Priority"]) == (
+        "ccdw-queue", "retention", "1")
+    assert "Application" not in fields
+    lines = render(member, CallFileOptions()).splitlines()
+    assert "Context: ccdw-queue" in lines and "Extension: retention" in lines
