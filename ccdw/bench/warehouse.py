@@ -2,8 +2,8 @@
 
 1. ``full``: generate ``scale`` data, ingest it, time ``ccdw.warehouse.build`` (full refresh).
 2. ``incremental``: generate ``small`` (30 call days); land every file except the last day's
-   queue_log and CDR (Master-YYYYMMDD) files, build; then land that last day and time the
-   incremental build. The ratio incremental / full is the target (< 10 %).
+   queue_log and CDR (Master-YYYYMMDD, and the per-account copies) files, build; then land
+   that last day and time the incremental build (29 days + 1). The ratio incremental / full is the target (< 10 %).
 
 ``python -m ccdw.bench.warehouse --scale medium`` prints the rows; ``make bench`` calls ``run``.
 """
@@ -48,12 +48,20 @@ def _ingest(landing: Path, settings: Settings) -> float:
 
 
 def _last_day_files(data: Path) -> list[Path]:
-    """The newest day's rotated queue_log and main-PBX CDR file."""
+    """The newest day's rotated queue_log and main-PBX CDR file, and the per-account CDR copies.
+
+    The per-account copies (``<accountcode>.csv``) repeat Master records of every day: landed
+    with the last day they add only that day's records (the rest are duplicates).
+    """
     picked = []
     for feed, pattern in (("queue_log", "queue_log-*"), ("cdr", "Master-*.csv")):
         files = sorted((data / feed).glob(pattern))
         if files:
             picked.append(files[-1])
+    picked += [
+        path for path in sorted((data / "cdr").glob("*.csv"))
+        if not path.name.startswith(("Master-", "branch-"))
+    ]
     return picked
 
 

@@ -1,4 +1,3 @@
--- depends_on: {{ ref('stg_raw__cdr') }}
 {{
     config(
         materialized='incremental',
@@ -13,10 +12,12 @@
 with calls as (
     select * from {{ ref('int_cdr_calls') }}
     {% if is_incremental() %}
+    -- new keys straight from the raw feed: finding them through staging would compute its
+    -- latest-wins window over the whole feed
     where call_id in (
-        select linkedid
-        from {{ ref('stg_raw__cdr') }}
-        where source_file_id > (select coalesce(max(last_source_file_id), -1) from {{ this }})
+        select coalesce(nullif(trim(linkedid), ''), nullif(trim(uniqueid), ''))
+        from {{ source('raw', 'cdr') }}
+        where _file_id > (select coalesce(max(last_source_file_id), -1) from {{ this }})
     )
     {% endif %}
 ),

@@ -11,9 +11,11 @@
 with transactions as (
     select * from {{ ref('stg_raw__transactions') }}
     {% if is_incremental() %}
+    -- new keys straight from the raw feed: finding them through staging would compute its
+    -- latest-wins window over the whole feed
     where txn_id in (
-        select txn_id from {{ ref('stg_raw__transactions') }}
-        where source_file_id > (select coalesce(max(source_file_id), -1) from {{ this }})
+        select trim(txn_id) from {{ source('raw', 'transactions') }}
+        where _file_id > (select coalesce(max(source_file_id), -1) from {{ this }})
     )
     {% endif %}
 ),

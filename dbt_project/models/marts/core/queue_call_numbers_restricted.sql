@@ -1,10 +1,23 @@
 -- RESTRICTED: the unmasked caller number of each queue entry (campaigns' callbacks only).
-with queue_log_callers as (
-    select * from {{ ref('int_queue_entries') }}
+-- Entry n of a call in a queue is its n-th ENTERQUEUE there (as in int_queue_events); only
+-- ENTERQUEUE lines are numbered here, which keeps this table cheap to rebuild.
+with enterqueue as (
+    select
+        call_id,
+        queue,
+        data2 as caller_number,
+        row_number() over (
+            partition by call_id, queue
+            order by event_epoch, source_file_id, source_line_no
+        ) as entry_no
+    from {{ ref('stg_raw__queue_log') }}
+    where event = 'ENTERQUEUE'
+        and call_id is not null
+        and queue is not null
 )
 
 select
-    queue_call_id,
+    call_id || '|' || queue || '|' || cast(entry_no as varchar) as queue_call_id,
     call_id,
     {{ normalize_phone_e164('caller_number') }} as caller_e164
-from queue_log_callers
+from enterqueue

@@ -5,7 +5,12 @@ with calls as (
 ),
 
 ring_events as (
-    select * from {{ ref('int_queue_events') }}
+    select call_id, queue, agent_member, event_at, source_file_id, source_line_no
+    from {{ ref('stg_raw__queue_log') }}
+    where event = 'RINGNOANSWER'
+        and call_id is not null
+        and queue is not null
+        and agent_member is not null
 ),
 
 agent_members as (
@@ -29,19 +34,29 @@ handled as (
     group by agent_id, entered_date
 ),
 
-ring_no_answer as (
+ring_entries as (
+    -- each RINGNOANSWER belongs to the latest entry of its call into that queue at or before it
     select
         coalesce(agent_members.agent_id, ring_events.agent_member) as agent_id,
-        calls.entered_date as date,
-        count(*) as ring_no_answer
+        calls.entered_date,
+        row_number() over (
+            partition by ring_events.source_file_id, ring_events.source_line_no
+            order by calls.entered_at desc, calls.entry_no desc
+        ) as nearest
     from ring_events
     inner join calls
-        on calls.queue_call_id = ring_events.queue_call_id
+        on calls.call_id = ring_events.call_id
+        and calls.queue = ring_events.queue
+        and calls.entered_at <= ring_events.event_at
     left join agent_members
         on agent_members.agent_member = ring_events.agent_member
-    where ring_events.event = 'RINGNOANSWER'
-        and ring_events.agent_member is not null
-    group by coalesce(agent_members.agent_id, ring_events.agent_member), calls.entered_date
+),
+
+ring_no_answer as (
+    select agent_id, entered_date as date, count(*) as ring_no_answer
+    from ring_entries
+    where nearest = 1
+    group by agent_id, entered_date
 ),
 
 presence as (
