@@ -15,8 +15,11 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import duckdb
+
 from ccdw.errors import CcdwError
 from ccdw.settings import Settings, get_settings
+from dashboards.data import run_query
 from dashboards.server import running_app
 
 log = logging.getLogger(__name__)
@@ -107,12 +110,21 @@ def _wait_rendered(page: object, heading: str) -> None:
     )
 
 
-def _shoot(browser_page: object, base_url: str, slug: str, path: str, heading: str, out_dir: Path) -> PageShot:
+def _shoot(
+    browser_page: object, base_url: str, slug: str, path: str, heading: str, out_dir: Path,
+    lookup: str | None = None,
+) -> PageShot:
     url = f"{base_url}/{path}"
     started = time.perf_counter()
     browser_page.goto(url, wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)  # type: ignore[attr-defined]
     _wait_rendered(browser_page, heading)
     load_seconds = time.perf_counter() - started
+    if lookup:  # show the 360 view too: type a customer ID as an analyst would
+        field = browser_page.get_by_label("Customer ID or phone number")  # type: ignore[attr-defined]
+        field.fill(lookup)
+        field.press("Enter")
+        browser_page.get_by_text("Contact history").first.wait_for(timeout=PAGE_TIMEOUT_MS)  # type: ignore[attr-defined]
+        _wait_rendered(browser_page, heading)
     browser_page.wait_for_timeout(300)  # type: ignore[attr-defined]  # let the last chart transition settle
     errors = [e.inner_text()[:300] for e in browser_page.query_selector_all(ERROR_SELECTOR)]  # type: ignore[attr-defined]
     target = out_dir / f"{slug}.png"
@@ -136,7 +148,22 @@ def _shoot(browser_page: object, base_url: str, slug: str, path: str, heading: s
     )
 
 
-def capture_pages(base_url: str, out_dir: Path, *, rounds: int = 1) -> list[PageShot]:
+def sample_customer(settings: Settings) -> str | None:
+    """The most-contacted customer, to show a filled-in 360 view in the screenshots."""
+    try:
+        frame = run_query(
+            settings.serving_path,
+            "select customer_id from marts.mart_customer_360 "
+            "order by calls_90d desc nulls last, tickets_90d desc nulls last, customer_id limit 1",
+        )
+    except duckdb.Error:
+        return None
+    return None if frame.empty else str(frame["customer_id"].iloc[0])
+
+
+def capture_pages(
+    base_url: str, out_dir: Path, *, rounds: int = 1, lookup: str | None = None
+) -> list[PageShot]:
     """Visit every page of a running app; the last round's shots are returned."""
     from playwright.sync_api import sync_playwright
 
@@ -149,7 +176,11 @@ def capture_pages(base_url: str, out_dir: Path, *, rounds: int = 1) -> list[Page
             context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1, locale="zh-CN")
             page = context.new_page()
             for _ in range(rounds):
-                shots = [_shoot(page, base_url, slug, path, heading, out_dir) for slug, path, heading in PAGES]
+                shots = [
+                    _shoot(page, base_url, slug, path, heading, out_dir,
+                           lookup if slug == "customers" else None)
+                    for slug, path, heading in PAGES
+                ]
         finally:
             browser.close()
     return shots
@@ -158,12 +189,33 @@ def capture_pages(base_url: str, out_dir: Path, *, rounds: int = 1) -> list[Page
 def capture_all(settings: Settings | None = None, *, rounds: int = 1) -> list[PageShot]:
     """Serve the app for ``settings.home``, screenshot every page to ``screenshots_dir``."""
     settings = settings or get_settings()
+    lookup = sample_customer(settings) if settings.serving_path.exists() else None
     with running_app(settings) as base_url:
-        shots = capture_pages(base_url, settings.screenshots_dir, rounds=rounds)
+        shots = capture_pages(base_url, settings.screenshots_dir, rounds=rounds, lookup=lookup)
     for shot in shots:
         log.info("%-13s %.2fs charts=%d tables=%d %s", shot.page, shot.load_seconds, shot.charts, shot.tables,
                  "ERRORS " + "; ".join(shot.errors) if shot.errors else "ok")
     return shots
+
+
+def export_for_docs(shots_dir: Path, dest: Path, *, width: int = 1100, max_height: int = 2600) -> list[Path]:
+    """Small PNG copies for ``docs/img`` (scaled, cropped to ``max_height``, 256 colours)."""
+    from PIL import Image  # matplotlib's dependency; only needed for the docs
+
+    dest.mkdir(parents=True, exist_ok=True)
+    written = []
+    for slug, _, _ in PAGES:
+        source = shots_dir / f"{slug}.png"
+        if not source.exists():
+            continue
+        with Image.open(source) as image:
+            scale = width / image.width
+            small = image.convert("RGB").resize((width, int(image.height * scale)), Image.Resampling.LANCZOS)
+            small = small.crop((0, 0, width, min(small.height, max_height)))
+            target = dest / f"dashboard-{slug}.png"
+            small.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(target, optimize=True)
+            written.append(target)
+    return written
 
 
 def main() -> None:

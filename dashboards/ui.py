@@ -112,10 +112,10 @@ def pct(value: float | None, digits: int = 1) -> str:
 def secs(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    value = float(value)
-    if value >= 60:
-        return f"{int(value // 60)}m {int(round(value % 60)):02d}s"
-    return f"{value:.0f}s"
+    whole = int(round(float(value)))
+    if whole >= 60:
+        return f"{whole // 60}m {whole % 60:02d}s"
+    return f"{whole}s"
 
 
 def num(value: float | None) -> str:
@@ -124,11 +124,16 @@ def num(value: float | None) -> str:
     return f"{value:,.0f}"
 
 
-def delta(now: float | None, before: float | None, *, as_pct_points: bool = False) -> str | None:
+def delta(
+    now: float | None, before: float | None, *, as_pct_points: bool = False, as_seconds: bool = False
+) -> str | None:
+    """The change from ``before`` to ``now``: rate points, seconds, or percent."""
     if now is None or before is None or pd.isna(now) or pd.isna(before):
         return None
     if as_pct_points:
         return f"{(now - before) * 100:+.1f} pts"
+    if as_seconds:
+        return f"{now - before:+.0f}s"
     if before == 0:
         return None
     return f"{(now - before) / before * 100:+.1f}%"
@@ -174,6 +179,11 @@ def line_with_target(
     return base + rule
 
 
+def bar_height(rows: int) -> int:
+    """Room for every category label on a horizontal bar chart."""
+    return 70 + 34 * max(rows, 1)
+
+
 def bars(
     frame: pd.DataFrame,
     x: str,
@@ -189,12 +199,17 @@ def bars(
     axis = alt.Axis(format=x_format) if x_format else alt.Axis()
     enc = {
         "x": alt.X(f"{x}:Q", title=None, axis=axis),
-        "y": alt.Y(f"{y}:N", title=None, sort=sort, axis=alt.Axis(labelLimit=220)),
+        "y": alt.Y(f"{y}:N", title=None, sort=sort, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
         "tooltip": [alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:Q", format=x_format or ",.0f")],
     }
     if color:
         enc["color"] = alt.Color(f"{color}:N", title=None, scale=alt.Scale(range=PALETTE))
-    chart = alt.Chart(frame, title=title).mark_bar(color=PALETTE[0], cornerRadiusEnd=3).encode(**enc)
+    chart = (
+        alt.Chart(frame, title=title)
+        .mark_bar(color=PALETTE[0], cornerRadiusEnd=3)
+        .encode(**enc)
+        .properties(height=bar_height(frame[y].nunique()))
+    )
     if target is None:
         return chart
     rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(color=BAD, strokeDash=[6, 4]).encode(x="target:Q")

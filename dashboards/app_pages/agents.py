@@ -68,8 +68,7 @@ if ui.require(["marts.agg_agent_daily"], "agent KPIs appear after the first `ccd
         column, fmt, order = RANK_BY[choice or "Calls handled"]
         ranked = performance.assign(label=performance["name"].fillna(performance["agent_id"]) + " · " + performance["agent_id"])
         ranked = ranked.dropna(subset=[column]).sort_values(column, ascending=order == "x").head(15)
-        ui.chart(ui.bars(ranked, column, "label", title=f"Top 15 by {choice or 'Calls handled'}", x_format=fmt, sort=order)
-                 .properties(height=max(160, 24 * len(ranked))))
+        ui.chart(ui.bars(ranked, column, "label", title=f"Top 15 by {choice or 'Calls handled'}", x_format=fmt, sort=order))
 
         st.subheader("Performance")
         ui.table(performance, "agents_performance", column_config={
@@ -96,6 +95,7 @@ if ui.require(["marts.agg_agent_daily"], "agent KPIs appear after the first `ccd
             ui.chart(alt.layer(handled, aht, title=f"{labels[agent]} · calls handled (bars) and AHT (line)")
                      .resolve_scale(y="independent"))
             ui.table(days, f"agent_{agent}_days", column_config={
+                "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD ddd"),
                 "aht_seconds": st.column_config.NumberColumn("AHT (s)", format="%.0f"),
                 "occupancy": st.column_config.NumberColumn("Occupancy", format="percent"),
             })

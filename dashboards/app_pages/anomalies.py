@@ -7,7 +7,8 @@ import streamlit as st
 
 from dashboards import data, ui
 
-ui.header("Fund anomalies", "资金异常", "Suspicious account activity flagged by the models, with the RM's verdict.")
+ui.header("Fund anomalies", "资金异常",
+          "Suspicious account activity flagged by the models, with the RM's verdict (dated by the activity window's end).")
 f = ui.filters()
 ui.filter_note(f, uses_queue=False)
 
@@ -15,7 +16,8 @@ STATUS_ORDER = ["open", "follow_up", "confirmed", "expected", "false_positive"]
 
 
 def alert_where() -> tuple[str, list]:
-    where, params = f.where(date_expr="cast(a.detected_at as date)")
+    # Dated by the suspicious activity (window end), not by when the model happened to run.
+    where, params = f.where(date_expr="cast(a.window_end as date)")
     if f.centers and data.has_table("marts.mart_customer_360"):
         c_where, c_params = f.where(center_expr="center_id", use_dates=False)
         where += f" and a.customer_id in (select customer_id from marts.mart_customer_360 where {c_where})"  # noqa: S608 (trusted fragments, values bound)
@@ -87,14 +89,14 @@ def load() -> None:
 
     st.subheader("Trends by typology")
     daily = (
-        alerts.assign(day=alerts["detected_at"].dt.normalize())
+        alerts.assign(day=alerts["window_end"].dt.normalize())
         .groupby(["day", "typology"], as_index=False)
         .size()
         .rename(columns={"size": "alerts"})
     )
     left, right = st.columns(2)
     trend = (
-        alt.Chart(daily, title="Alerts per day by typology")
+        alt.Chart(daily, title="Alerts per day of activity, by typology")
         .mark_bar()
         .encode(
             x=alt.X("monthdate(day):O", title=None, axis=alt.Axis(format="%m-%d", labelAngle=0)),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 
 from dashboards import data, ui
@@ -50,7 +49,7 @@ def lists() -> None:
             color=alt.Color("status:N", title=None, scale=alt.Scale(range=ui.PALETTE)),
             tooltip=["campaign_id:N", "status:N", "count:Q"],
         )
-        .properties(height=max(140, 36 * len(frame)))
+        .properties(height=ui.bar_height(len(frame)))
     )
     ui.chart(chart)
     ui.table(frame, "campaign_lists")
@@ -112,41 +111,42 @@ def lift() -> None:
     if not data.has_table(AGG_TABLE):
         ui.no_data("conversions appear when the campaign marts are built.", [AGG_TABLE])
         return
-    columns = set(data.query(f"select * from {AGG_TABLE} limit 0").columns)  # noqa: S608 (constant)
-    needed = {"campaign_id", "date", "is_control", "members", "conversions"}
-    if not needed <= columns:
-        ui.no_data(f"`{AGG_TABLE}` lacks the columns {sorted(needed - columns)} this view needs.")
-        return
     where, params = f.where(date_expr="date")
     frame = data.query(
-        "select campaign_id, is_control, sum(members)::bigint as members, sum(conversions)::bigint as conversions "  # noqa: S608
-        f"from {AGG_TABLE} where {where} group by all",
+        "select campaign_id, sum(treated_members)::bigint as treated_members, "  # noqa: S608 (constant)
+        "sum(control_members)::bigint as control_members, sum(conversions_treated)::bigint as conversions_treated, "
+        "sum(conversions_control)::bigint as conversions_control "
+        f"from {AGG_TABLE} where {where} group by campaign_id order by treated_members desc",
         params,
     )
     if ui.is_empty(frame):
         ui.no_data("no campaign outcomes in the selected period.")
         return
-    frame["group"] = frame["is_control"].map({True: "control", False: "called"})
-    frame["conversion_rate"] = frame["conversions"] / frame["members"].where(frame["members"] > 0)
-    wide = frame.pivot_table(index="campaign_id", columns="group", values="conversion_rate").reset_index()
-    for col in ("called", "control"):
-        if col not in wide:
-            wide[col] = pd.NA
-    wide["lift_pts"] = (wide["called"] - wide["control"]) * 100
-    chart = (
-        alt.Chart(frame, title="Conversion rate: called vs control")
-        .mark_bar()
-        .encode(
-            y=alt.Y("campaign_id:N", title=None), yOffset="group:N",
-            x=alt.X("conversion_rate:Q", title=None, axis=alt.Axis(format=".0%")),
-            color=alt.Color("group:N", title=None, scale=alt.Scale(domain=["called", "control"], range=[ui.PALETTE[0], "#9e9e9e"])),
-            tooltip=["campaign_id:N", "group:N", "members:Q", "conversions:Q", alt.Tooltip("conversion_rate:Q", format=".1%")],
+    frame["rate_called"] = frame["conversions_treated"] / frame["treated_members"].where(frame["treated_members"] > 0)
+    frame["rate_control"] = frame["conversions_control"] / frame["control_members"].where(frame["control_members"] > 0)
+    # Lift as the difference of conversion rates (percentage points); service campaigns
+    # (callbacks owed to the caller) have no control group, so no lift.
+    frame["lift_pts"] = (frame["rate_called"] - frame["rate_control"]) * 100
+    rates = frame.melt(id_vars="campaign_id", value_vars=["rate_called", "rate_control"], var_name="group",
+                       value_name="conversion_rate").dropna(subset=["conversion_rate"])
+    rates["group"] = rates["group"].map({"rate_called": "called", "rate_control": "control"})
+    if not rates.empty:
+        chart = (
+            alt.Chart(rates, title="Conversion rate: called vs control")
+            .mark_bar()
+            .encode(
+                y=alt.Y("campaign_id:N", title=None, axis=alt.Axis(labelLimit=220)), yOffset="group:N",
+                x=alt.X("conversion_rate:Q", title=None, axis=alt.Axis(format=".0%")),
+                color=alt.Color("group:N", title=None,
+                                scale=alt.Scale(domain=["called", "control"], range=[ui.PALETTE[0], "#9e9e9e"])),
+                tooltip=["campaign_id:N", "group:N", alt.Tooltip("conversion_rate:Q", format=".1%")],
+            )
+            .properties(height=ui.bar_height(2 * len(frame)))
         )
-    )
-    ui.chart(chart)
-    ui.table(wide, "campaign_lift", column_config={
-        "called": st.column_config.NumberColumn("Called conversion", format="percent"),
-        "control": st.column_config.NumberColumn("Control conversion", format="percent"),
+        ui.chart(chart)
+    ui.table(frame, "campaign_lift", column_config={
+        "rate_called": st.column_config.NumberColumn("Called conversion", format="percent"),
+        "rate_control": st.column_config.NumberColumn("Control conversion", format="percent"),
         "lift_pts": st.column_config.NumberColumn("Lift (pts)", format="%+.1f"),
     })
 

@@ -66,12 +66,10 @@ def drill() -> None:
         return
     where_label = " / ".join(path) if path else "all provinces"
     left, right = st.columns(2)
-    left.altair_chart(ui.bars(frame, "offered", level, title=f"Calls offered by {level} · {where_label}")
-                      .properties(height=max(140, 34 * len(frame))), width="stretch")
+    left.altair_chart(ui.bars(frame, "offered", level, title=f"Calls offered by {level} · {where_label}"), width="stretch")
     right.altair_chart(ui.bars(frame.dropna(subset=["service_level"]), "service_level", level,
                                title=f"Service level by {level} (target line)", x_format=".0%",
-                               target=ui.TARGETS["service_level"])
-                       .properties(height=max(140, 34 * len(frame))), width="stretch")
+                               target=ui.TARGETS["service_level"]), width="stretch")
     ui.table(frame, f"centers_by_{level}", column_config={
         "service_level": st.column_config.ProgressColumn("Service level", format="percent", min_value=0, max_value=1),
         "abandon_rate": st.column_config.NumberColumn("Abandon rate", format="percent"),

@@ -67,14 +67,17 @@ def pareto() -> None:
         return
     # Keep the curve light: at most ~200 points.
     step = max(1, len(frame) // 200)
-    curve = pd.concat([pd.DataFrame({"customer_share": [0.0], "value_share": [0.0]}), frame.iloc[::step], frame.tail(1)])
+    curve = pd.concat(
+        [pd.DataFrame({"customer_share": [0.0], "value_share": [0.0]}), frame.iloc[::step], frame.tail(1)]
+    ).drop_duplicates("customer_share")
     top20 = frame[frame["customer_share"] <= 0.2]["value_share"].max()
     line = (
         alt.Chart(curve, title=f"Pareto: the top 20% of customers hold {top20:.0%} of value")
         .mark_area(line={"color": ui.PALETTE[0]}, color=ui.PALETTE[0], opacity=0.25)
         .encode(
             x=alt.X("customer_share:Q", title="share of customers (most valuable first)", axis=alt.Axis(format=".0%")),
-            y=alt.Y("value_share:Q", title="share of value", axis=alt.Axis(format=".0%")),
+            y=alt.Y("value_share:Q", title="share of value", axis=alt.Axis(format=".0%"), stack=None,
+                    scale=alt.Scale(domain=[0, 1])),
             tooltip=[alt.Tooltip("customer_share:Q", format=".1%"), alt.Tooltip("value_share:Q", format=".1%")],
         )
     )
@@ -135,11 +138,19 @@ def customer_lookup() -> None:
     row = profile.iloc[0]
     st.caption(result.message)
     st.markdown(f"### {row.get('name') or ''} · `{row['customer_id']}`")
+    facts = [
+        f"Phone `{row.get('phone_e164_masked') or '—'}`",
+        f"ID `{row.get('id_number_masked') or '—'}`",
+        " ".join(str(v) for v in (row.get("province"), row.get("city")) if v and not pd.isna(v)),
+        f"RM `{row['rm_id']}`" if row.get("rm_id") and not pd.isna(row.get("rm_id")) else "no RM",
+        "**do not call**" if bool(row.get("do_not_call")) else "",
+    ]
+    st.markdown(" · ".join(fact for fact in facts if fact))
     cols = st.columns(4)
-    cols[0].metric("Phone", str(row.get("phone_e164_masked") or "—"), border=True)
-    cols[1].metric("ID number", str(row.get("id_number_masked") or "—"), border=True)
-    cols[2].metric("Total balance", ui.num(row.get("total_balance")), border=True)
-    cols[3].metric("Annual premium", ui.num(row.get("annual_premium_total")), border=True)
+    cols[0].metric("Total balance", ui.num(row.get("total_balance")), border=True)
+    cols[1].metric("Annual premium", ui.num(row.get("annual_premium_total")), border=True)
+    cols[2].metric("Premium overdue", ui.num(row.get("premium_overdue_amount")), border=True)
+    cols[3].metric("Accounts · policies", f"{ui.num(row.get('n_accounts'))} · {ui.num(row.get('n_policies'))}", border=True)
     cols = st.columns(4)
     cols[0].metric("Calls (90 days)", ui.num(row.get("calls_90d")), border=True)
     cols[1].metric("Tickets (90 days)", ui.num(row.get("tickets_90d")), border=True)
@@ -165,7 +176,7 @@ def customer_lookup() -> None:
         alt.Chart(history, title="Contacts over time")
         .mark_circle(size=90, opacity=0.8)
         .encode(
-            x=alt.X("contact_at:T", title=None),
+            x=alt.X("contact_at:T", title=None, axis=alt.Axis(format="%Y-%m-%d", labelAngle=0, tickCount=8)),
             y=alt.Y("channel:N", title=None),
             color=alt.Color("channel:N", legend=None, scale=alt.Scale(range=ui.PALETTE)),
             tooltip=["contact_at:T", "channel:N", "topic:N", "result:N", "detail:N"],

@@ -13,16 +13,28 @@ ui.header("Data quality", "数据质量", "What arrived, what was set aside and 
 f = ui.filters()
 ui.filter_note(f, uses_queue=False, uses_center=False)
 
-FILE_FILTER = {"date_expr": "cast(landed_at as date)"}
+FILE_FILTER = {"date_expr": "cast(i.landed_at as date)"}
 QUARANTINE_LIMIT = 500
 
 
-def files() -> pd.DataFrame:
+def landing_filter() -> tuple[str, list]:
+    """Files landed in the date range; all files when none landed then (e.g. a demo ingested
+    today data that ends yesterday), said so on the page."""
     where, params = f.where(**FILE_FILTER)
+    found = data.query(f"select count(*) as n from raw.ingest_files i where {where}", params)  # noqa: S608
+    if ui.value_of(found, "n"):
+        st.caption("Files and quarantined lines landed in the selected date range.")
+        return where, params
+    st.caption("No file landed in the selected date range: showing every file ever ingested.")
+    return "true", []
+
+
+def files(where: str, params: list) -> pd.DataFrame:
     frame = data.query(
         "select file_id, feed, path, status, encoding, rows_read, rows_landed, rows_duplicate, "  # noqa: S608
-        "rows_quarantined, rows_read = rows_landed + rows_duplicate + rows_quarantined as balanced, "
-        f"message, landed_at from raw.ingest_files where {where} order by landed_at desc, file_id desc",
+        "rows_quarantined, case when status = 'landed' "
+        "then rows_read = rows_landed + rows_duplicate + rows_quarantined end as balanced, "
+        f"message, landed_at from raw.ingest_files i where {where} order by landed_at desc, file_id desc",
         params,
     )
     if ui.is_empty(frame):
@@ -48,12 +60,12 @@ def files() -> pd.DataFrame:
         .mark_bar()
         .encode(
             y=alt.Y("feed:N", title=None, sort="-x"),
-            x=alt.X("count:Q", title=None, stack="zero", scale=alt.Scale(type="symlog")),
+            x=alt.X("count:Q", title=None, stack="zero", scale=alt.Scale(type="linear")),
             color=alt.Color("rows:N", title=None, scale=alt.Scale(domain=["landed", "duplicate", "quarantined"],
                                                                    range=[ui.PALETTE[0], "#9e9e9e", ui.BAD])),
             tooltip=["feed:N", "rows:N", alt.Tooltip("count:Q", format=",.0f")],
         )
-        .properties(height=max(140, 28 * frame["feed"].nunique()))
+        .properties(height=ui.bar_height(frame["feed"].nunique()))
     )
     st.subheader("Ingested files")
     ui.table(frame, "ingest_files", column_config={
@@ -63,12 +75,11 @@ def files() -> pd.DataFrame:
     return frame
 
 
-def quarantine() -> None:
+def quarantine(where: str, params: list) -> None:
     st.subheader("Quarantine browser · 隔离数据")
     if not data.has_table("raw.quarantine"):
         ui.no_data("the quarantine table does not exist yet.", ["raw.quarantine"])
         return
-    where, params = f.where(date_expr="cast(i.landed_at as date)")
     feeds = data.query(
         "select distinct q.feed from raw.quarantine q join raw.ingest_files i using (file_id) "  # noqa: S608
         f"where {where} order by 1",
@@ -103,8 +114,7 @@ def quarantine() -> None:
         st.info("No quarantined lines match.")
         return
     if not ui.is_empty(reasons):
-        ui.chart(ui.bars(reasons, "lines", "reason", title="Quarantined lines by reason")
-                 .properties(height=max(120, 26 * len(reasons))))
+        ui.chart(ui.bars(reasons, "lines", "reason", title="Quarantined lines by reason"))
     # Raw lines can carry phone and ID numbers: shown masked (the warehouse keeps the original).
     frame["raw_line"] = frame["raw_line"].map(ui.mask_pii)
     st.caption(f"Showing up to {QUARANTINE_LIMIT} lines; phone and ID numbers in raw lines are masked.")
@@ -118,9 +128,13 @@ def reconciliation(file_frame: pd.DataFrame) -> None:
     st.subheader("Reconciliation · 对账")
     checks: list[dict] = []
     if not ui.is_empty(file_frame):
-        bad = file_frame[~file_frame["balanced"].fillna(False)]
-        checks.append({"check": "every file: rows read = landed + duplicate + quarantined",
-                       "expected": len(file_frame), "actual": len(file_frame) - len(bad), "ok": bad.empty})
+        landed_files = file_frame[file_frame["status"] == "landed"]
+        bad = landed_files[~landed_files["balanced"].fillna(False).astype(bool)]
+        checks.append({"check": "landed files with rows read = landed + duplicate + quarantined",
+                       "expected": len(landed_files), "actual": len(landed_files) - len(bad), "ok": bad.empty})
+        inert = file_frame[(file_frame["status"] != "landed") & (file_frame["rows_landed"] != 0)]
+        checks.append({"check": "duplicate and rejected files landed no rows",
+                       "expected": 0, "actual": len(inert), "ok": inert.empty})
     present = data.tables()
     landed = data.query("select feed, sum(rows_landed)::bigint as landed from raw.ingest_files group by feed")
     landed_by_feed = dict(zip(landed["feed"], landed["landed"], strict=True)) if not ui.is_empty(landed) else {}
@@ -159,6 +173,7 @@ def reconciliation(file_frame: pd.DataFrame) -> None:
 
 
 if ui.require(["raw.ingest_files"], "ingest metadata appears after the first `ccdw ingest`."):
-    file_frame = files()
-    quarantine()
+    landed_where, landed_params = landing_filter()
+    file_frame = files(landed_where, landed_params)
+    quarantine(landed_where, landed_params)
     reconciliation(file_frame)

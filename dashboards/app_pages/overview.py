@@ -14,6 +14,17 @@ f = ui.filters()
 ui.filter_note(f)
 
 
+COMPARED = (
+    ("Calls offered", "offered", ui.num),
+    ("Answered", "answered", ui.num),
+    ("Abandoned", "abandoned", ui.num),
+    ("Service level", "service_level", ui.pct),
+    ("Abandon rate", "abandon_rate", ui.pct),
+    ("ASA", "asa_seconds", ui.secs),
+    ("AHT", "aht_seconds", ui.secs),
+)
+
+
 def period_kpis(where: str, params: list) -> pd.DataFrame:
     return data.query(
         f"select {QUEUE_MEASURES} from marts.agg_queue_daily where {where}",  # noqa: S608 (constants)
@@ -42,7 +53,7 @@ def card_row(frame: pd.DataFrame, compare: pd.DataFrame | None, label: str) -> N
     )
     for col, (name, key, fmt, colour, points) in zip(cols[1:], specs, strict=True):
         now, before = ui.value_of(frame, key), ui.value_of(versus, key)
-        change = ui.delta(now, before, as_pct_points=points)
+        change = ui.delta(now, before, as_pct_points=points, as_seconds=not points)
         col.metric(
             name,
             fmt(now),
@@ -105,21 +116,24 @@ if ui.require(["marts.agg_queue_daily"], "queue KPIs appear after the first `ccd
         right.altair_chart(volume, width="stretch")
 
         st.subheader("Period over period")
-        measures = ["offered", "answered", "abandoned", "service_level", "abandon_rate", "asa_seconds", "aht_seconds"]
+        st.caption(f"{f.start:%Y-%m-%d} – {f.end:%Y-%m-%d} against the {f.days} days before.")
         compare = pd.DataFrame(
             {
-                "measure": measures,
-                "this_period": [ui.value_of(period, m) for m in measures],
-                "previous_period": [ui.value_of(previous, m) for m in measures],
-                "target": [ui.TARGETS.get(m) for m in measures],
+                "measure": [label for label, _, _ in COMPARED],
+                "this_period": [ui.value_of(period, key) for _, key, _ in COMPARED],
+                "previous_period": [ui.value_of(previous, key) for _, key, _ in COMPARED],
+                "target": [ui.TARGETS.get(key) for _, key, _ in COMPARED],
             }
         )
         compare["change"] = compare["this_period"] - compare["previous_period"]
-        ui.table(compare, "overview_period_over_period", column_config={
-            "this_period": st.column_config.NumberColumn(format="%.3f"),
-            "previous_period": st.column_config.NumberColumn(format="%.3f"),
-            "change": st.column_config.NumberColumn(format="%+.3f"),
-        })
+        shown = compare.copy()
+        for column in ("this_period", "previous_period", "target", "change"):
+            shown[column] = [fmt(v) if v is not None and not pd.isna(v) else "—"
+                             for v, (_, _, fmt) in zip(compare[column], COMPARED, strict=True)]
+        st.dataframe(shown, hide_index=True, column_config={
+            "measure": "Measure", "this_period": "This period", "previous_period": "Previous period",
+            "target": "Target", "change": "Change"})
+        ui.download(compare, "overview_period_over_period")
 
         extra_cols = st.columns(3)
         if data.has_table("marts.fct_tickets"):

@@ -64,11 +64,9 @@ def by_dimension(where: str, params: list) -> None:
                 continue
             name = label.lower()
             left, right = st.columns(2)
-            height = max(140, 30 * len(frame))
             left.altair_chart(ui.bars(frame, "sla_24h", name, title=f"Resolved within 24 h by {name}", x_format=".0%",
-                                      target=ui.TARGETS["ticket_sla_24h"]).properties(height=height), width="stretch")
-            right.altair_chart(ui.bars(frame, "reopen_rate", name, title=f"Reopen rate by {name}", x_format=".0%")
-                               .properties(height=height), width="stretch")
+                                      target=ui.TARGETS["ticket_sla_24h"]), width="stretch")
+            right.altair_chart(ui.bars(frame, "reopen_rate", name, title=f"Reopen rate by {name}", x_format=".0%"), width="stretch")
             ui.table(frame, f"tickets_by_{name}", column_config={
                 "sla_24h": st.column_config.ProgressColumn("Within 24 h", format="percent", min_value=0, max_value=1),
                 "reopen_rate": st.column_config.NumberColumn("Reopen rate", format="percent"),

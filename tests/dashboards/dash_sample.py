@@ -190,6 +190,18 @@ select 'DA' || i, 'M' || i, 'act' || i, timestamp '{end} 10:00:00' - interval (i
        case when i % 4 = 0 then 'answered' else 'no_answer' end
 from range(0, 60) r(i) where i % 5 <> 0;
 
+create table marts.agg_campaign_daily as
+select m.campaign_id, cast(m.eligible_from as date) + interval (k) day as date,
+       count(*) filter (not m.is_control)::bigint as treated_members,
+       count(*) filter (m.is_control)::bigint as control_members,
+       0 as dialed_members, 0 as attempts, 0 as answered_attempts, 0 as contacted_members,
+       null::double as contact_rate, null::double as answer_rate,
+       count(*) filter (not m.is_control and hash(m.member_id, k) % 4 = 0)::bigint as conversions_treated,
+       count(*) filter (m.is_control and hash(m.member_id, k) % 9 = 0)::bigint as conversions_control,
+       null::double as conversion_rate_treated, null::double as conversion_rate_control,
+       null::double as lift, null::double as lift_ci_low, null::double as lift_ci_high
+from ops.campaign_members m, range(0, 7) r(k) group by all;
+
 create table raw.ingest_files as
 select i as file_id, ['cdr','queue_log','customers','tickets'][1 + i % 4] as feed,
        'landing/' || feed || '/file' || i || '.csv' as path, md5(i::varchar) as sha256,

@@ -1,0 +1,96 @@
+"""Dashboard benchmark: page load times in headless Chromium against a served warehouse.
+
+A page counts as loaded when its script finished and every visible chart and table drew
+itself (``dashboards.screenshots``). Two visits per page: ``cold`` (first visit after the
+server started, query cache empty) and ``warm`` (query results cached). Target: < 2 s.
+
+``python -m ccdw.bench.dashboards --scale medium [--home DIR]`` prints the rows; ``--home``
+reuses a home whose serving copy is already published (e.g. after ``make demo``).
+``make bench`` calls :func:`run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from ccdw.db import publish
+from ccdw.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SCALE = "medium"
+SEED = 42
+TARGET_SECONDS = 2.0
+
+
+def _prepare(settings: Settings, scale: str) -> Settings:
+    """Generate, ingest, build and score ``scale`` data into ``settings.home``; publish."""
+    from ccdw.generate import generate
+    from ccdw.warehouse import build
+    from ingest.run import ingest_landing
+    from models_ml.score import score
+
+    data = settings.home / f"data-{scale}"
+    generate(data, scale=scale, seed=SEED)
+    ingest_landing(data, settings=settings)
+    build(settings)
+    score(settings)
+    publish(settings)
+    return settings
+
+
+def measure(settings: Settings, scale: str) -> list[dict[str, object]]:
+    """Serve ``settings.home`` and time every page, cold then warm."""
+    from dashboards.screenshots import capture_pages, sample_customer
+    from dashboards.server import running_app
+
+    lookup = sample_customer(settings)
+    rows: list[dict[str, object]] = []
+    with running_app(settings) as base_url:
+        for visit in ("cold", "warm"):
+            shots = capture_pages(base_url, settings.home / "bench-shots" / visit, lookup=lookup)
+            for shot in shots:
+                rows.append(
+                    {
+                        "bench": f"dashboard.{shot.page}.{visit}",
+                        "seconds": shot.load_seconds,
+                        "scale": scale,
+                        "target_s": TARGET_SECONDS,
+                        "within_target": shot.load_seconds < TARGET_SECONDS,
+                        "charts": shot.charts,
+                        "tables": shot.tables,
+                        "errors": len(shot.errors),
+                    }
+                )
+    return rows
+
+
+def run(settings: Settings | None = None, scale: str | None = None) -> list[dict[str, object]]:
+    settings = settings or get_settings()
+    scale = scale or DEFAULT_SCALE
+    if not settings.serving_path.exists():
+        if settings.warehouse_path.exists():
+            publish(settings)
+        else:
+            _prepare(settings, scale)
+    return measure(settings, scale)
+
+
+def main() -> None:
+    from ccdw.logging import setup_logging
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", default=DEFAULT_SCALE)
+    parser.add_argument("--home", type=Path, default=None, help="reuse this CCDW_HOME")
+    args = parser.parse_args()
+    setup_logging()
+    settings = Settings(home=args.home) if args.home else get_settings()
+    for row in run(settings, args.scale):
+        print(json.dumps(row))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""A real browser: Streamlit served by `streamlit run`, every page loaded in headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from ccdw.errors import CcdwError
+from ccdw.settings import Settings
+from dashboards.screenshots import PAGES, capture_all, capture_pages, ensure_chromium
+from dashboards.server import HOST, free_port, running_app
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def chromium() -> None:
+    try:
+        ensure_chromium()
+    except CcdwError as exc:
+        pytest.skip(f"no headless browser: {exc}")
+
+
+def test_every_page_renders_in_chromium(chromium: None, sample_home: Settings, tmp_path) -> None:
+    settings = sample_home.model_copy(update={"home": tmp_path / "home"})
+    shutil.copytree(sample_home.home, settings.home)
+    shots = capture_all(settings)
+    assert [s.page for s in shots] == [slug for slug, _, _ in PAGES]
+    for shot in shots:
+        assert shot.errors == [], f"{shot.page}: {shot.errors}"
+        assert shot.path.parent == settings.screenshots_dir
+        assert shot.path.stat().st_size > 20_000, f"{shot.page} screenshot looks blank"
+        assert shot.charts >= 1, f"{shot.page} drew no chart"
+    by_page = {s.page: s for s in shots}
+    assert not by_page["overview"].no_data
+    assert by_page["customers"].tables >= 2, "the screenshot shows a looked-up customer's history"
+
+
+def test_empty_home_shows_no_data_in_chromium(chromium: None, tmp_path) -> None:
+    settings = Settings(home=tmp_path / "empty")
+    with running_app(settings) as base_url:
+        shots = capture_pages(base_url, tmp_path / "shots")
+    for shot in shots:
+        assert shot.errors == [], f"{shot.page}: {shot.errors}"
+        assert shot.no_data, f"{shot.page} does not say 'No data yet'"
+
+
+def test_ccdw_dashboard_serves_on_loopback(tmp_path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ccdw.cli", "dashboard", "--port", str(port)],
+        env={"CCDW_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://{HOST}:{port}/_stcore/health", timeout=2) as reply:
+                    assert reply.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                assert time.monotonic() < deadline, "ccdw dashboard never answered"
+                time.sleep(0.5)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
