@@ -16,7 +16,7 @@ from email.message import EmailMessage
 
 import duckdb
 
-from ccdw.delivery.outbox import OutboxMessage, enqueue, ensure_outbox_schema, site_now
+from ccdw.delivery.outbox import OutboxMessage, enqueue_many, ensure_outbox_schema, site_now
 from ccdw.delivery.rendering import mask_name, rows_as_dicts, table_exists, templates
 from ccdw.errors import CcdwError
 from ccdw.settings import Settings, get_settings
@@ -52,12 +52,9 @@ def enqueue_alerts(
         raise CcdwError("ml.fund_anomalies does not exist: run 'ccdw score' before alerts")
     ensure_outbox_schema(con)
     anomalies = _load_anomalies(con, anomaly_ids)
-    now = site_now(settings)
-    inserted = 0
-    for anomaly in anomalies:
-        message = build_alert(con, settings, anomaly)
-        if enqueue(con, message, settings, now):
-            inserted += 1
+    lookups = load_lookups(con, anomalies)
+    messages = [build_alert(settings, anomaly, lookups) for anomaly in anomalies]
+    inserted = enqueue_many(con, messages, settings, site_now(settings))
     log.info("alerts: %d new outbox messages for %d anomalies", inserted, len(anomalies))
     return inserted
 
@@ -78,11 +75,10 @@ def reroute_undeliverable(settings: Settings | None = None) -> int:
         if not ids or not table_exists(con, "ml", "fund_anomalies"):
             return 0
         con.execute("begin")
-        count = 0
-        for anomaly in _load_anomalies(con, ids):
-            message = build_alert(con, settings, anomaly)
-            if message.recipient and enqueue(con, message, settings):
-                count += 1
+        anomalies = _load_anomalies(con, ids)
+        lookups = load_lookups(con, anomalies)
+        routed = [build_alert(settings, a, lookups) for a in anomalies]
+        count = enqueue_many(con, [m for m in routed if m.recipient], settings)
         con.execute("commit")
         return count
 
@@ -109,47 +105,59 @@ def _load_anomalies(
     return rows_as_dicts(cursor)
 
 
-def _customer(con: duckdb.DuckDBPyConnection, customer_id: object) -> dict[str, object]:
+@dataclass(frozen=True)
+class Lookups:
+    """Everything the alerts of one batch need, fetched with one query per table."""
+
+    customers: dict[str, dict[str, object]]
+    rms: dict[str, dict[str, object]]
+    transactions: dict[str, dict[str, object]]
+
+
+def _by_key(
+    con: duckdb.DuckDBPyConnection, sql: str, ids: set[str], key: str
+) -> dict[str, dict[str, object]]:
+    if not ids:
+        return {}
+    rows = rows_as_dicts(con.execute(sql, [sorted(ids)]))
+    return {str(row[key]): row for row in rows}
+
+
+def load_lookups(con: duckdb.DuckDBPyConnection, anomalies: list[dict[str, object]]) -> Lookups:
+    customers: dict[str, dict[str, object]] = {}
     if table_exists(con, "marts", "mart_customer_360"):
-        rows = rows_as_dicts(
-            con.execute(
-                """select customer_id, name, gender, birth_year, province, city, center_id,
-                          rm_id, phone_e164_masked, n_accounts, total_balance
-                   from marts.mart_customer_360 where customer_id = ?""",
-                [customer_id],
-            )
+        customers = _by_key(
+            con,
+            """select customer_id, name, gender, birth_year, province, city, center_id, rm_id,
+                      phone_e164_masked, n_accounts, total_balance
+               from marts.mart_customer_360
+               where customer_id in (select unnest(cast(? as varchar[])))""",
+            {str(a["customer_id"]) for a in anomalies if a.get("customer_id")},
+            "customer_id",
         )
-        if rows:
-            return rows[0]
-    return {"customer_id": customer_id}
-
-
-def _rm(con: duckdb.DuckDBPyConnection, rm_id: object) -> dict[str, object] | None:
-    if rm_id is None or not table_exists(con, "marts", "dim_relationship_manager"):
-        return None
-    rows = rows_as_dicts(
-        con.execute(
-            "select rm_id, name, email, center_id from marts.dim_relationship_manager "
-            "where rm_id = ?",
-            [rm_id],
+    rms: dict[str, dict[str, object]] = {}
+    if table_exists(con, "marts", "dim_relationship_manager"):
+        rm_ids = {str(a["rm_id"]) for a in anomalies if a.get("rm_id")}
+        rm_ids |= {str(c["rm_id"]) for c in customers.values() if c.get("rm_id")}
+        rms = _by_key(
+            con,
+            """select rm_id, name, email, center_id from marts.dim_relationship_manager
+               where rm_id in (select unnest(cast(? as varchar[])))""",
+            rm_ids,
+            "rm_id",
         )
-    )
-    return rows[0] if rows else None
-
-
-def _transactions(con: duckdb.DuckDBPyConnection, txn_ids: list[str]) -> list[dict[str, object]]:
-    if not txn_ids or not table_exists(con, "marts", "fct_transactions"):
-        return []
-    return rows_as_dicts(
-        con.execute(
+    transactions: dict[str, dict[str, object]] = {}
+    if table_exists(con, "marts", "fct_transactions"):
+        transactions = _by_key(
+            con,
             """select txn_id, booked_at, amount, direction, txn_type, channel, counterparty,
                       currency
                from marts.fct_transactions
-               where txn_id in (select unnest(cast(? as varchar[])))
-               order by booked_at, txn_id""",
-            [txn_ids],
+               where txn_id in (select unnest(cast(? as varchar[])))""",
+            {str(t) for a in anomalies for t in (a.get("txn_ids") or [])},  # type: ignore[union-attr]
+            "txn_id",
         )
-    )
+    return Lookups(customers, rms, transactions)
 
 
 def route(
@@ -170,18 +178,22 @@ def route(
 
 
 def build_alert(
-    con: duckdb.DuckDBPyConnection, settings: Settings, anomaly: dict[str, object]
+    settings: Settings, anomaly: dict[str, object], lookups: Lookups
 ) -> OutboxMessage:
     """The outbox message for one anomaly (routing, masked summary, transactions)."""
     anomaly_id = str(anomaly["anomaly_id"])
-    customer = _customer(con, anomaly.get("customer_id"))
+    customer_id = anomaly.get("customer_id")
+    customer = lookups.customers.get(str(customer_id), {"customer_id": customer_id})
     rm_id = anomaly.get("rm_id") or customer.get("rm_id")
-    rm = _rm(con, rm_id)
+    rm = lookups.rms.get(str(rm_id)) if rm_id else None
     center_id = customer.get("center_id") or (rm or {}).get("center_id")
     center = str(center_id) if center_id else None
     routed = route(settings, rm, center, rm_id)
     txn_ids = [str(t) for t in (anomaly.get("txn_ids") or [])]  # type: ignore[union-attr]
-    txns = _transactions(con, txn_ids)
+    txns = sorted(
+        (lookups.transactions[t] for t in txn_ids if t in lookups.transactions),
+        key=lambda t: (str(t["booked_at"]), str(t["txn_id"])),
+    )
     found = {str(t["txn_id"]) for t in txns}
     summary = {
         "customer_id": customer.get("customer_id"),

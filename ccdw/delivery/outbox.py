@@ -142,26 +142,40 @@ def enqueue(
     settings: Settings | None = None,
     now: datetime | None = None,
 ) -> bool:
-    """Insert one message unless its idempotency key exists. Runs in the caller's transaction.
+    """Insert one message unless its idempotency key exists (see :func:`enqueue_many`)."""
+    return enqueue_many(con, [message], settings, now) == 1
 
-    Returns True when a row was inserted.
-    """
+
+def enqueue_many(
+    con: duckdb.DuckDBPyConnection,
+    messages: list[OutboxMessage],
+    settings: Settings | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Insert the messages whose idempotency key is new, in one statement, inside the
+    caller's transaction. Returns how many rows were inserted."""
     settings = settings or get_settings()
     now = now or site_now(settings)
-    mime = finalize(message, settings, now)
-    deliverable = mime is not None
-    existing = con.execute(
-        "select 1 from ops.outbox where idempotency_key = ?", [message.idempotency_key]
-    ).fetchone()
-    if existing:
-        return False
-    con.execute(
-        """insert into ops.outbox (message_id, kind, recipient, subject, idempotency_key, status,
-               attempts, created_at, sent_at, last_error, ref_id, center_id, rfc_message_id,
-               mime, next_attempt_at, claimed_at, transport)
-           values (?, ?, ?, ?, ?, ?, 0, ?, null, ?, ?, ?, ?, ?, null, null, null)
-           on conflict do nothing""",
-        [
+    if not messages:
+        return 0
+    keys = list(dict.fromkeys(m.idempotency_key for m in messages))
+    existing = {
+        r[0]
+        for r in con.execute(
+            "select idempotency_key from ops.outbox "
+            "where idempotency_key in (select unnest(cast(? as varchar[])))",
+            [keys],
+        ).fetchall()
+    }
+    seen: set[str] = set(existing)
+    rows: dict[str, list[object]] = {name: [] for name in _INSERT_COLUMNS}
+    for message in messages:
+        if message.idempotency_key in seen:
+            continue
+        seen.add(message.idempotency_key)
+        mime = finalize(message, settings, now)
+        deliverable = mime is not None
+        values = (
             message_id_for(message.idempotency_key),
             message.kind,
             message.recipient,
@@ -174,9 +188,42 @@ def enqueue(
             message.center_id,
             rfc_message_id_for(message.idempotency_key, settings),
             mime,
-        ],
-    )
-    return True
+        )
+        for name, value in zip(_INSERT_COLUMNS, values, strict=True):
+            rows[name].append(value)
+    count = len(rows["message_id"])
+    if count:
+        import pyarrow as pa
+
+        batch = pa.table(
+            {name: pa.array(values, type=_ARROW_TYPES.get(name, pa.string()))
+             for name, values in rows.items()}
+        )
+        con.register("_ccdw_outbox_batch", batch)
+        try:
+            columns = ", ".join(_INSERT_COLUMNS)  # trusted constant
+            con.execute(
+                f"insert into ops.outbox ({columns}, attempts) "  # noqa: S608
+                f"select {columns}, 0 from _ccdw_outbox_batch"
+            )
+        finally:
+            con.unregister("_ccdw_outbox_batch")
+    return count
+
+
+_INSERT_COLUMNS = (
+    "message_id", "kind", "recipient", "subject", "idempotency_key", "status", "created_at",
+    "last_error", "ref_id", "center_id", "rfc_message_id", "mime",
+)
+
+
+def _arrow_types() -> dict[str, object]:
+    import pyarrow as pa
+
+    return {"created_at": pa.timestamp("us"), "mime": pa.binary()}
+
+
+_ARROW_TYPES = _arrow_types()
 
 
 # --- transports --------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from ccdw.delivery import report_render as render
 from ccdw.delivery.outbox import (
     OutboxMessage,
     SendSummary,
-    enqueue,
+    enqueue_many,
     ensure_outbox_schema,
     send_pending,
 )
@@ -183,7 +183,7 @@ def _enqueue(settings: Settings, messages: list[OutboxMessage]) -> int:
         ensure_outbox_schema(con)
         con.execute("begin")
         try:
-            count = sum(enqueue(con, m, settings) for m in messages)
+            count = enqueue_many(con, messages, settings)
         except BaseException:
             con.execute("rollback")
             raise
