@@ -134,14 +134,13 @@ def fast_check(
     feed: Feed,
     layout: FileLayout,
     source: ReadSource,
-    utc_to: str | None,
     typed_read: bool = False,
 ) -> FastCheck | None:
     """Parse and validate without writing. None: DuckDB could not read every line as one
     record of the file's width (or, with ``typed_read``, a value of the contract type), or the
     record count differs from the physical line count (blank lines, quoted newlines)."""
     sql, params = csv_source_sql(layout, source, feed if typed_read else None)
-    typed = typed_select(feed, layout.present, utc_to, sql, typed_source=typed_read)
+    typed = typed_select(feed, layout.present, sql, typed_source=typed_read)
     try:
         rows, bad = con.execute(
             f"select count(*), count(_reason) from ({typed})",  # noqa: S608 - trusted SQL
@@ -236,7 +235,7 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, layout: FileLayout, path: Path
 
 
 def _typed_expr(
-    col: Column, present: set[str], utc_to: str | None, typed_source: bool = False
+    col: Column, present: set[str], typed_source: bool = False
 ) -> tuple[str, str | None]:
     """(typed value, reason-or-NULL) SQL for one contract column."""
     if col.name not in present:
@@ -245,8 +244,6 @@ def _typed_expr(
     if typed_source and base != "VARCHAR":
         # DuckDB's reader already parsed the value; only "required" is left to check.
         typed = f"s.{_ident(col.name)}"
-        if base == "TIMESTAMP" and utc_to is not None:
-            typed = f"timezone('{utc_to}', ({typed}) at time zone 'UTC')"
         reason = (
             f"case when {typed} is null then 'missing {col.name}' end" if col.required else None
         )
@@ -268,8 +265,6 @@ def _typed_expr(
         typed = f"try_cast(trim({raw}) as {col.type})"
     else:
         typed = f"try_cast(trim({raw}) as {col.type})"
-    if base == "TIMESTAMP" and utc_to is not None:
-        typed = f"timezone('{utc_to}', ({typed}) at time zone 'UTC')"
     checks = []
     if col.required:
         checks.append(f"case when {raw} is null then 'missing {col.name}' end")
@@ -289,26 +284,23 @@ def _key_expr(feed: Feed, present: set[str]) -> str:
             return (
                 "case when uniqueid is not null and sequence is not null"
                 " then uniqueid || '#' || sequence::VARCHAR"
-                " when uniqueid is not null then uniqueid else 'row:' || _row_hash || _row_hash2 end"
+                " when uniqueid is not null then uniqueid else 'row:' || _row_hash || ':' || _row_hash2 end"
             )
         if "uniqueid" in present:
-            return "coalesce(uniqueid, 'row:' || _row_hash || _row_hash2)"
-        return "'row:' || _row_hash || _row_hash2"
+            return "coalesce(uniqueid, 'row:' || _row_hash || ':' || _row_hash2)"
+        return "'row:' || _row_hash || ':' || _row_hash2"
     if feed.kind == "queue_log" or not feed.key:
-        return "'row:' || _row_hash || _row_hash2"
+        return "'row:' || _row_hash || ':' || _row_hash2"
     return "concat_ws(chr(31), " + ", ".join(f"{_ident(k)}::VARCHAR" for k in feed.key) + ")"
 
 
-def typed_select(
-    feed: Feed, present: set[str], utc_to: str | None, source_sql: str, typed_source: bool = False
-) -> str:
+def typed_select(feed: Feed, present: set[str], source_sql: str, typed_source: bool = False) -> str:
     """SELECT over a ``_stage``-shaped source (alias ``s``): typed contract columns plus
     _line_no, _raw, _extra, _reason (every problem of the row), _row_hash, _record_key."""
     typed_cols = []
     reasons = []
     for col in feed.columns:
-        utc = utc_to if feed.kind == "cdr" else None
-        typed, reason = _typed_expr(col, present, utc, typed_source)
+        typed, reason = _typed_expr(col, present, typed_source)
         typed_cols.append(f"{typed} as {_ident(col.name)}")
         if reason:
             reasons.append(reason)
@@ -317,25 +309,23 @@ def typed_select(
         if reasons
         else "s._problem"
     )
-    # 64-bit hash as 16 hex digits; where the whole row is the identity the key adds a second,
+    # 64-bit hash in hex (no zero padding: cheaper to store); where the whole row is the identity the key adds a second,
     # differently seeded 64-bit hash (128 bits) so distinct rows cannot collide in practice.
     hashed = ", ".join(_ident(c.name) for c in feed.columns)
     return (
         "select *, " + _key_expr(feed, present) + " as _record_key from (select *,"  # noqa: S608 - trusted SQL
-        f" lpad(to_hex(hash({hashed})), 16, '0') as _row_hash,"
-        f" lpad(to_hex(hash('ccdw', {hashed})), 16, '0') as _row_hash2"
+        f" to_hex(hash({hashed})) as _row_hash,"
+        f" to_hex(hash('ccdw', {hashed})) as _row_hash2"
         " from (select s._line_no, s._raw, s._extra,"
         f" {reason_sql} as _reason, {', '.join(typed_cols)} from {source_sql} s))"
     )
 
 
-def build_typed(
-    con: duckdb.DuckDBPyConnection, feed: Feed, present: set[str], utc_to: str | None
-) -> None:
+def build_typed(con: duckdb.DuckDBPyConnection, feed: Feed, present: set[str]) -> None:
     """``_typed`` from ``_stage``."""
     con.execute("drop table if exists _typed")
     con.execute(
-        f"create temp table _typed as {typed_select(feed, present, utc_to, '_stage')}"  # noqa: S608 - trusted SQL
+        f"create temp table _typed as {typed_select(feed, present, '_stage')}"  # noqa: S608 - trusted SQL
     )
 
 
@@ -424,10 +414,19 @@ def delete_duplicates(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) 
     ).fetchone()[0]
     if not earlier:
         return 0
+    low, high = con.execute(
+        f"select min(_record_key), max(_record_key) from {table} where _file_id = ?",  # noqa: S608 - trusted SQL
+        [file_id],
+    ).fetchone()
+    if low is None:
+        return 0
+    # The constant key range lets DuckDB skip row groups of earlier files by their min/max
+    # (ids and uniqueids grow with time, so most earlier data is outside the range).
     deleted = con.execute(
         f"delete from {table} t where t._file_id = ? and exists (select 1 from {table} r"  # noqa: S608 - trusted SQL
-        " where r._file_id <> ? and r._record_key = t._record_key and r._row_hash = t._row_hash)",
-        [file_id, file_id],
+        " where r._record_key between ? and ? and r._file_id <> ?"
+        " and r._record_key = t._record_key and r._row_hash = t._row_hash)",
+        [file_id, low, high, file_id],
     ).fetchone()
     return int(deleted[0]) if deleted else 0
 

@@ -217,7 +217,6 @@ class Plan:
 
     layout: FileLayout
     source: land.ReadSource
-    utc_to: str | None
     direct: bool
 
 
@@ -234,11 +233,10 @@ def _plan(
     result.encoding = choice.name
     result.message = choice.note
     layout = _layout(landed, facts, choice.codec, settings)
-    utc_to = settings.timezone if settings.cdr_usegmtime else None
     source = resources.enter_context(
         _readable_source(landed, facts, choice, settings.home / "tmp" / "ingest")
     )
-    return Plan(layout, source, utc_to, direct=landed.feed.kind != "queue_log")
+    return Plan(layout, source, direct=landed.feed.kind != "queue_log")
 
 
 def _try_direct(
@@ -250,12 +248,14 @@ def _try_direct(
     match the physical lines one to one (blank lines, quoted newlines, wrong widths)."""
     feed = landed.feed
     sql, params = land.csv_source_sql(plan.layout, plan.source, feed)
-    select = land.typed_select(feed, plan.layout.present, plan.utc_to, sql, typed_source=True)
+    select = land.typed_select(feed, plan.layout.present, sql, typed_source=True)
+    started = time.perf_counter()
     try:
         rows = land.write_raw(con, feed, result.file_id, (select, params), keep_all=True)
     except FILE_ERRORS as exc:
         log.debug("one-pass read of %s failed (%s): validating path", landed.path, exc)
         return False
+    inserted_at = time.perf_counter()
     if rows + plan.layout.header_lines != plan.source.line_count:
         log.debug(
             "%s: %d records for %d lines: validating path",
@@ -266,7 +266,15 @@ def _try_direct(
         return False
     if land.missing_required(con, feed, result.file_id):
         return False
+    checked_at = time.perf_counter()
     duplicates = land.delete_duplicates(con, feed, result.file_id)
+    log.debug(
+        "%s: insert %.2fs, checks %.2fs, duplicates %.2fs",
+        landed.path.name,
+        inserted_at - started,
+        checked_at - inserted_at,
+        time.perf_counter() - checked_at,
+    )
     result.rows_read = rows
     result.rows_landed = rows - duplicates
     result.rows_duplicate = duplicates
@@ -286,16 +294,16 @@ def _stage_validating(
         result.encoding = "parquet"
         layout = _parquet_layout(con, landed)
         land.stage_parquet(con, layout, landed.path)
-        land.build_typed(con, feed, layout.present, None)
+        land.build_typed(con, feed, layout.present)
         result.rows_quarantined = land.attach_raw_lines(con, None)
     else:
         if feed.kind == "queue_log":
             land.stage_queue_log(con, plan.source)
-        elif land.fast_check(con, feed, plan.layout, plan.source, plan.utc_to) is not None:
+        elif land.fast_check(con, feed, plan.layout, plan.source) is not None:
             land.stage_csv_fast(con, plan.layout, plan.source)
         else:
             land.stage_csv_exact(con, plan.layout, plan.source)
-        land.build_typed(con, feed, plan.layout.present, plan.utc_to)
+        land.build_typed(con, feed, plan.layout.present)
         result.rows_quarantined = land.attach_raw_lines(con, plan.source)
     result.rows_read = land.count_typed(con)
 

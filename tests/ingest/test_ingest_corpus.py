@@ -4,6 +4,7 @@ reconciliation of every file (rows read = landed + duplicate + quarantined)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -143,7 +144,7 @@ def test_cdr_layouts_16_17_18_21_columns(corpus_run) -> None:
     ]
     # Without uniqueid the whole row is the identity.
     keys = query(settings, "select _record_key from raw.cdr where src = '13900000001'")
-    assert keys[0][0].startswith("row:") and len(keys[0][0]) == 36
+    assert re.fullmatch(r"row:[0-9A-F]{1,16}:[0-9A-F]{1,16}", keys[0][0])
 
 
 def _ts(text: str):

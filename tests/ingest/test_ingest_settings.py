@@ -3,6 +3,7 @@ encoding, and Parquet CRM exports."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -23,20 +24,26 @@ def _landing_with(tmp_path: Path, *rels: str) -> Path:
     return landing
 
 
-def test_cdr_usegmtime_converts_to_site_local_time(tmp_path: Path) -> None:
+def test_cdr_usegmtime_times_land_as_written(tmp_path: Path) -> None:
+    """docs/interfaces.md: raw CDR times are naive as written (UTC under usegmtime); staging
+    converts them with the same setting, so landing must not convert them a second time."""
     landing = _landing_with(tmp_path, "cdr/uniq-17col.csv", "cdr/old-16col.csv")
     settings = Settings(home=tmp_path / "home", cdr_usegmtime=True, timezone="Asia/Shanghai")
     ingest_landing(landing, settings=settings)
     rows = query(settings, 'select start, answer, "end" from raw.cdr order by start')
-    # 2010-05-01 10:00:00 UTC is 18:00:00 in Shanghai (UTC+8, no DST).
-    assert rows[0] == (
-        datetime(2010, 5, 1, 18, 0, 0),
-        datetime(2010, 5, 1, 18, 0, 3),
-        datetime(2010, 5, 1, 18, 1, 3),
-    )
-    assert rows[-1][0] == datetime(2012, 6, 1, 18, 0, 0)
-    # An unanswered call keeps a NULL answer.
-    assert rows[1][1] is None
+    assert rows == [
+        (
+            datetime(2010, 5, 1, 10, 0, 0),
+            datetime(2010, 5, 1, 10, 0, 3),
+            datetime(2010, 5, 1, 10, 1, 3),
+        ),
+        (datetime(2010, 5, 1, 10, 5, 0), None, datetime(2010, 5, 1, 10, 5, 30)),
+        (
+            datetime(2012, 6, 1, 10, 0, 0),
+            datetime(2012, 6, 1, 10, 0, 3),
+            datetime(2012, 6, 1, 10, 1, 3),
+        ),
+    ]
 
 
 def test_cdr_17_columns_can_end_in_userfield(tmp_path: Path) -> None:
@@ -47,7 +54,7 @@ def test_cdr_17_columns_can_end_in_userfield(tmp_path: Path) -> None:
         settings, "select uniqueid, userfield, _record_key from raw.cdr"
     )
     assert (uniqueid, userfield) == (None, "1338544800.4")
-    assert key.startswith("row:") and len(key) == 4 + 32  # no uniqueid: the whole row
+    assert re.fullmatch(r"row:[0-9A-F]{1,16}:[0-9A-F]{1,16}", key)  # no uniqueid: the whole row
 
 
 def test_configured_encoding_is_used(tmp_path: Path, monkeypatch) -> None:
