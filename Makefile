@@ -6,7 +6,7 @@ export PATH := $(BIN):$(PATH)
 export CCDW_HOME ?= $(CURDIR)/var
 DEMO_SCALE ?= small
 
-.PHONY: venv demo test lint bench dashboard dagster clean
+.PHONY: venv demo demo-campaigns test lint bench dashboard dagster clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,19 @@ demo: venv
 	$(BIN)/ccdw ingest
 	$(BIN)/ccdw build
 	@echo "ccdw demo: results are under $(CCDW_HOME) (warehouse: $(CCDW_HOME)/warehouse.duckdb)"
+
+# The campaign loop (docs/dialer.md): lists, push as call files into a local spool, simulated
+# outcomes landed by the next ingest, campaign marts rebuilt, lift printed. Needs `make demo`.
+DEMO_AS_OF ?= $(shell TZ=Asia/Shanghai date +%F) 10:00
+demo-campaigns: venv
+	$(BIN)/ccdw score
+	$(BIN)/ccdw campaigns build --as-of "$(DEMO_AS_OF)"
+	CCDW_ASTERISK_SPOOL_DIR=$(CCDW_HOME)/spool $(BIN)/ccdw dial --via callfile --as-of "$(DEMO_AS_OF)"
+	$(BIN)/ccdw campaigns simulate --seed 42
+	$(BIN)/ccdw ingest
+	CCDW_ASTERISK_SPOOL_DIR=$(CCDW_HOME)/spool $(BIN)/ccdw dial --reconcile-only
+	$(BIN)/ccdw build --select "+path:models/marts/campaigns"
+	$(BIN)/ccdw campaigns lift
 
 lint: venv
 	$(BIN)/ruff check .

@@ -306,7 +306,12 @@ def _write(con: duckdb.DuckDBPyConnection, campaigns: dict[str, Campaign], as_of
            on conflict (member_id) do update set
                phone_e164 = excluded.phone_e164, priority = excluded.priority,
                reason = excluded.reason, is_control = excluded.is_control,
-               eligible_from = excluded.eligible_from, eligible_to = excluded.eligible_to,
+               -- a member still eligible keeps the date it first became eligible: its
+               -- cohort (list date) must not move between daily rebuilds
+               eligible_from = case when status = 'eligible' and excluded.status = 'eligible'
+                                    then least(eligible_from, excluded.eligible_from)
+                                    else excluded.eligible_from end,
+               eligible_to = excluded.eligible_to,
                status = excluded.status, exclusion_reason = excluded.exclusion_reason,
                campaign_version = excluded.campaign_version, local_timezone = excluded.local_timezone,
                window_start = excluded.window_start, window_end = excluded.window_end,

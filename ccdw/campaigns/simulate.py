@@ -99,8 +99,9 @@ def simulate_dial_outcomes(
     payments, sales = [], []
     for row in members.itertuples(index=False):
         group = 2 if row.is_control else (0 if row.member_id in answered_members else 1)
+        known_amount = row.amount_due is not None and not pd.isna(row.amount_due)
         if row.conversion_rule == "premium_paid_7d" and isinstance(row.subject_id, str) \
-                and rng.random() < PAY_P[group]:
+                and known_amount and rng.random() < PAY_P[group]:
             policy_id, _, due = row.subject_id.partition(":")
             paid = when + timedelta(hours=int(rng.integers(1, 6 * 24)))
             payments.append([policy_id, due, f"{row.amount_due:.2f}",
@@ -133,6 +134,12 @@ def simulate_dial_outcomes(
     return counts
 
 
+LEDGER_DDL = """create table if not exists ops.campaign_simulation_ledger (
+    item varchar primary key,  -- 'attempt:<attempt_id>' or 'member:<member_id>'
+    simulated_at timestamp not null
+)"""
+
+
 def simulate_campaign_outcomes(
     settings: Settings | None = None,
     out_dir: Path | None = None,
@@ -140,23 +147,43 @@ def simulate_campaign_outcomes(
     seed: int = 42,
     when: datetime | None = None,
 ) -> dict[str, int]:
-    """Read the pushed members and attempts from ``ops`` and simulate their outcomes into
-    ``out_dir`` (default: the landing dir), for the next ``ccdw ingest``."""
+    """Simulate, once each, the outcomes of attempts not simulated before (CDRs) and the
+    conversions of members not simulated before (treated and control), into ``out_dir``
+    (default: the landing dir) for the next ``ccdw ingest``."""
     settings = settings or get_settings()
-    with connect(settings, read_only=True) as con:
+    with connect(settings) as con:
+        con.execute(LEDGER_DDL)
         frame = con.execute(
             """select m.member_id, m.customer_id, m.phone_e164, m.is_control, m.conversion_rule,
-                      m.subject_id, a.attempt_id, a.sent_at, p.amount_due,
-                      m.eligible_from
+                      m.subject_id,
+                      case when la.item is null then a.attempt_id end as attempt_id,
+                      a.sent_at, p.amount_due, m.eligible_from,
+                      lm.item is not null as member_done
                from ops.campaign_members m
                left join ops.dial_attempts a on a.member_id = m.member_id
+               left join ops.campaign_simulation_ledger la on la.item = 'attempt:' || a.attempt_id
+               left join ops.campaign_simulation_ledger lm on lm.item = 'member:' || m.member_id
                left join marts.fct_premiums p
                  on m.conversion_rule = 'premium_paid_7d'
                 and p.policy_id || ':' || strftime(p.due_date, '%Y-%m-%d') = m.subject_id
                where m.status in ('eligible', 'queued', 'dialing', 'done')
                order by m.member_id, a.sent_at"""
         ).df()
-    if when is None:
-        sent = frame["sent_at"].dropna()
-        when = (sent.max() if len(sent) else frame["eligible_from"].max()).to_pydatetime()
-    return simulate_dial_outcomes(frame, out_dir or settings.landing_dir, seed, when)
+        fresh = frame[~frame["member_done"] | frame["attempt_id"].notna()]
+        if fresh.empty:
+            return {"cdr": 0, "premiums": 0, "policies": 0}
+        if when is None:
+            sent = fresh["sent_at"].dropna()
+            when = (sent.max() if len(sent) else fresh["eligible_from"].max()).to_pydatetime()
+        # Conversions only for members seen for the first time; CDRs for every new attempt.
+        members_part = fresh.assign(
+            conversion_rule=fresh["conversion_rule"].where(~fresh["member_done"], None)
+        )
+        counts = simulate_dial_outcomes(members_part, out_dir or settings.landing_dir, seed, when)
+        items = [f"attempt:{a}" for a in fresh["attempt_id"].dropna().unique()]
+        items += [f"member:{m}" for m in fresh.loc[~fresh["member_done"], "member_id"].unique()]
+        con.executemany(
+            "insert or ignore into ops.campaign_simulation_ledger values (?, ?)",
+            [[item, when] for item in items],
+        )
+    return counts

@@ -99,6 +99,29 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
                                     fmt=fmt)
         typer.echo(f"exported {rows} members to {path}")
 
+    @campaigns_app.command("simulate")
+    def simulate_command(
+        out: Annotated[
+            Path | None, typer.Option("--out", help="Landing dir (default: $CCDW_HOME/landing).")
+        ] = None,
+        seed: Annotated[int, typer.Option("--seed")] = 42,
+    ) -> None:
+        """Simulate the pushed calls' outcomes (CDRs with the member key, payments, sales)
+        as feeds for the next ingest — the closed loop without a PBX."""
+        from ccdw.campaigns.simulate import simulate_campaign_outcomes
+        from ccdw.settings import get_settings
+
+        counts = simulate_campaign_outcomes(get_settings(), out, seed=seed)
+        typer.echo("simulated outcomes: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+    @campaigns_app.command("lift")
+    def lift_command() -> None:
+        """Print marts.agg_campaign_daily: attempts, contact rate, conversions, lift."""
+        from ccdw.campaigns.report import lift_table
+        from ccdw.settings import get_settings
+
+        typer.echo(lift_table(get_settings()))
+
     @app.command("dial")
     def dial_command(
         via: Annotated[

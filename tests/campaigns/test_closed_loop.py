@@ -63,6 +63,8 @@ def test_build_push_land_and_measure(tiny_scored: Settings, tmp_path: Path) -> N
     landing = tmp_path / "landing"
     counts = simulate_campaign_outcomes(settings, landing, seed=3)
     assert counts["cdr"] == pushed.sent
+    # Simulated once: a second call finds nothing new to simulate (no duplicate CDRs).
+    assert simulate_campaign_outcomes(settings, tmp_path / "again", seed=3)["cdr"] == 0
     ingest_landing(landing, settings=settings)
     assert reconcile(settings)["open_attempts"] == 0
     build(settings, select="+path:models/marts/campaigns")

@@ -52,15 +52,15 @@ select
     conversion_rate_control,
     conversion_rate_treated - conversion_rate_control as lift,
     -- Agresti-Caffo interval: one success and one failure added to each group keeps the
-    -- interval honest for small groups and rates of 0 or 1.
-    case when treated_members > 0 and control_members > 0 then
+    -- interval honest for small groups and rates of 0 or 1; clipped to [-1, 1].
+    case when treated_members > 0 and control_members > 0 then greatest(-1.0,
         adj_treated - adj_control - 1.96 * sqrt(
             adj_treated * (1 - adj_treated) / (treated_members + 2)
-            + adj_control * (1 - adj_control) / (control_members + 2))
+            + adj_control * (1 - adj_control) / (control_members + 2)))
     end as lift_ci_low,
-    case when treated_members > 0 and control_members > 0 then
+    case when treated_members > 0 and control_members > 0 then least(1.0,
         adj_treated - adj_control + 1.96 * sqrt(
             adj_treated * (1 - adj_treated) / (treated_members + 2)
-            + adj_control * (1 - adj_control) / (control_members + 2))
+            + adj_control * (1 - adj_control) / (control_members + 2)))
     end as lift_ci_high
 from rates
