@@ -48,7 +48,7 @@ dashboard: venv
 	$(BIN)/ccdw dashboard
 
 dagster: venv
-	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1
+	DAGSTER_HOME=$$($(BIN)/python -m pipelines.instance) $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1
 
 clean:
 	rm -rf $(CCDW_HOME) .pytest_cache .ruff_cache dbt_project/target

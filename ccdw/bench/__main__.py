@@ -21,7 +21,7 @@ from rich.table import Table
 from ccdw.logging import setup_logging
 from ccdw.settings import Settings
 
-ROOMS = ("generate", "ingest", "warehouse", "ml", "campaigns", "dashboards")
+ROOMS = ("generate", "ingest", "warehouse", "ml", "campaigns", "dashboards", "delivery")
 log = logging.getLogger("ccdw.bench")
 
 
