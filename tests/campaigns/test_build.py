@@ -159,3 +159,43 @@ def test_bad_definition_is_a_clear_error(tmp_path, settings):
 
 def test_phone_helper_is_e164():
     assert phone(1) == "+8613800000001"
+
+
+def test_a_daily_rebuild_keeps_cohort_dates(settings):
+    from datetime import timedelta
+
+    build_campaigns(settings, AS_OF, campaign_ids=["high_value_retention"])
+    first = {k: v[5] for k, v in members(settings).items() if v[0] == "eligible"}
+    build_campaigns(settings, AS_OF + timedelta(days=1), campaign_ids=["high_value_retention"])
+    second = {k: v[5] for k, v in members(settings).items() if v[0] == "eligible"}
+    # Members eligible both days keep their first-eligible moment (their cohort)...
+    assert first and all(second[k] == v for k, v in first.items())
+    # ...while C7, capped on day one (called 2 h before), joins with day two's date.
+    assert second[("high_value_retention", "C7")] == AS_OF + timedelta(days=1)
+
+
+def test_cdr_outcomes_close_attempts_when_the_pbx_writes_utc(tmp_path):
+    from datetime import timedelta
+
+    from ccdw.campaigns.schema import ensure_campaign_schema
+    from telephony_adapter.store import reconcile_from_cdrs
+
+    s = Settings(home=tmp_path / "home")
+    with connect(s) as con:
+        ensure_campaign_schema(con)
+        con.execute("insert into ops.campaign_members (campaign_id, member_id, status, is_control,"
+                    " max_attempts, attempts) values ('c', 'MX', 'dialing', false, 2, 1)")
+        con.execute("insert into ops.dial_attempts (attempt_id, member_id, sent_at) values "
+                    "('MX-1', 'MX', ?)", [AS_OF])
+        con.execute("create schema raw")
+        con.execute("create table raw.cdr (start timestamp, disposition varchar, "
+                    "uniqueid varchar, userfield varchar)")
+        # 01:30 UTC is 09:30 in Shanghai: the call started right when it was sent.
+        con.execute("insert into raw.cdr values (?, 'ANSWERED', '17.1', 'MX')",
+                    [AS_OF - timedelta(hours=8)])
+        assert reconcile_from_cdrs(con, AS_OF, cdr_usegmtime=False) == 0  # 8 h too early
+        assert reconcile_from_cdrs(con, AS_OF, site_timezone="Asia/Shanghai",
+                                   cdr_usegmtime=True) == 1
+        assert con.execute("select final_status, uniqueid, final_source from ops.dial_attempts"
+                           ).fetchone() == ("answered", "17.1", "cdr")
+        assert con.execute("select status from ops.campaign_members").fetchone() == ("done",)
