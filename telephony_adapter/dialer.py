@@ -257,6 +257,9 @@ class AmiDialer:
         self.limiter.wait()
         attempt_id = store.record_attempt(self.con, member, via="ami", now=self.clock())
         self.summary.sent += 1
+        # In flight from the moment it is sent: an OriginateResponse that overtakes the
+        # action's own response still finds its attempt.
+        self.inflight[attempt_id] = time.monotonic()
         try:
             reply = self.conn.request(
                 fields, attempt_id, timeout=self.options.response_timeout_s, on_event=self.on_event
@@ -269,9 +272,7 @@ class AmiDialer:
             return
         response = reply.get("response") or ""
         store.record_response(self.con, attempt_id, response, reply.get("message"))
-        if response.lower() == "success":
-            self.inflight[attempt_id] = time.monotonic()
-        else:
+        if response.lower() != "success" and self.inflight.pop(attempt_id, None) is not None:
             store.record_final(
                 self.con, attempt_id, "failed", now=self.clock(), source="originate_response",
                 message=reply.get("message"),

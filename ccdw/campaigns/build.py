@@ -396,6 +396,7 @@ def build_campaigns(
     overrides = parameters or {}
 
     with connect(settings) as con:
+        con.execute("set enable_progress_bar = false")
         ensure_campaign_schema(con)
         # Outcomes that landed since the last dial count toward the frequency cap and free
         # members for their next attempt.

@@ -46,6 +46,11 @@ class AmiServerState:
     # Close the connection (without answering) when this many Originates have arrived in total.
     drop_on_originate: int | None = None
     refuse_after_drop: bool = False
+    # Send the OriginateResponse event before the action's own Response (allowed by the
+    # protocol: events and responses interleave).
+    event_first: bool = False
+    # Channels the server refuses outright with "Response: Error".
+    reject_channels: tuple[str, ...] = ()
     reason_for: Callable[[str], int] = lambda channel: DEFAULT_REASONS.get(
         channel.split("@")[0][-1], 4
     )
@@ -127,8 +132,21 @@ class _Handler(socketserver.StreamRequestHandler):
                         state.dropped = True
                 if drop:
                     return  # the connection closes: no response, no event
+                if (message.get("Channel") or "") in state.reject_channels:
+                    self._write(["Response: Error", f"ActionID: {action_id}",
+                                 "Message: Extension does not exist."])
+                    continue
                 uniq += 1
                 uniqueid = f"17000000{conn_no:02d}.{uniq}"
+                if state.event_first:
+                    with state.lock:
+                        state.inflight += 1
+                    self._originate_response(message, action_id,
+                                             state.reason_for(message.get("Channel") or ""),
+                                             uniqueid)
+                    self._write(["Response: Success", f"ActionID: {action_id}",
+                                 "Message: Originate successfully queued"])
+                    continue
                 self._write(["Response: Success", f"ActionID: {action_id}",
                              "Message: Originate successfully queued"])
                 with state.lock:

@@ -155,3 +155,17 @@ def test_rate_and_concurrency_limits_as_the_server_sees_them(dial_settings):
     # 20 calls/s → at least 50 ms apart when sent; allow half of it for loopback jitter.
     assert min(b - a for a, b in zip(stamps, stamps[1:], strict=False)) >= 0.025
     assert all(r[5] == "answered" for r in attempts(dial_settings))
+
+
+def test_event_before_response_and_error_responses(dial_settings):
+    add_member(dial_settings, "E1", PHONES["M2"])  # busy, event arrives first
+    add_member(dial_settings, "E2", "+8613800000009")  # refused by the server
+    state = AmiServerState(event_first=True,
+                           reject_channels=("PJSIP/+8613800000009@trunk",))
+    with AmiTestServer(state) as server:
+        summary = dial(_settings_for(server, dial_settings), via="ami", now=NOW, cps=100,
+                       drain_timeout_s=1)
+    rows = {r[0]: r for r in attempts(dial_settings)}
+    assert rows["E1"][2:6] == ("Success", 5, rows["E1"][4], "busy")
+    assert rows["E2"][2] == "Error" and rows["E2"][5] == "failed"
+    assert summary.final == {"busy": 1, "failed": 1} and summary.open_attempts == 0
