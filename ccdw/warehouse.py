@@ -178,7 +178,7 @@ def _read_run_results(path: Path) -> list[NodeResult]:
 def _failure_line(args: list[str], completed: subprocess.CompletedProcess[str], result: BuildResult) -> str:
     if result.failed:
         names = ", ".join(
-            f"{node.unique_id.split('.')[-1]} ({' '.join(node.message.split())[:160]})"
+            f"{node.unique_id.split('.')[-1]} ({' '.join(node.message.split())[:300]})"
             for node in result.failed[:5]
         )
         more = f" and {len(result.failed) - 5} more" if len(result.failed) > 5 else ""
