@@ -169,3 +169,16 @@ def test_event_before_response_and_error_responses(dial_settings):
     assert rows["E1"][2:6] == ("Success", 5, rows["E1"][4], "busy")
     assert rows["E2"][2] == "Error" and rows["E2"][5] == "failed"
     assert summary.final == {"busy": 1, "failed": 1} and summary.open_attempts == 0
+
+
+def test_no_manager_listening_is_a_clear_error_and_records_nothing(dial_settings):
+    import socket
+
+    add_member(dial_settings, "U1", PHONES["M1"])
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(CcdwError, match="unreachable after 2 tries"):
+        dial(dial_settings.model_copy(update={"ami_port": port}), via="ami", now=NOW,
+             max_reconnects=1, backoff_initial_s=0.01)
+    assert attempts(dial_settings) == []
