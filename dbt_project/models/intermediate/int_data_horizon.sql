@@ -1,11 +1,12 @@
--- The "as of" date of the data: the latest local date any activity feed reached. Used for
--- overdue premiums and the last-90-days windows, so results depend on data, not the clock.
+-- The "as of" date of the data: the latest local date any activity reached. Used for overdue
+-- premiums and the last-90-days windows, so results depend on data, not the clock. Read from
+-- the (incremental) facts rather than staging, which would re-rank whole feeds.
 with activity as (
-    select max(cast(event_at as date)) as last_date from {{ ref('stg_raw__queue_log') }}
+    select max(entered_date) as last_date from {{ ref('fct_queue_calls') }}
     union all
-    select max(cast(started_at as date)) from {{ ref('stg_raw__cdr') }}
+    select max(started_date) from {{ ref('fct_calls') }}
     union all
-    select max(cast(booked_at as date)) from {{ ref('stg_raw__transactions') }}
+    select max(booked_date) from {{ ref('fct_transactions') }}
     union all
     select max(cast(created_at as date)) from {{ ref('stg_raw__tickets') }}
 )

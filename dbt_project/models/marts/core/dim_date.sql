@@ -4,12 +4,12 @@ with bounds as (
         min(first_date) as first_date,
         max(last_date) as last_date
     from (
-        select min(cast(event_at as date)) as first_date, max(cast(event_at as date)) as last_date
-        from {{ ref('stg_raw__queue_log') }}
+        select min(entered_date) as first_date, max(entered_date) as last_date
+        from {{ ref('fct_queue_calls') }}
         union all
-        select min(cast(started_at as date)), max(cast(started_at as date)) from {{ ref('stg_raw__cdr') }}
+        select min(started_date), max(started_date) from {{ ref('fct_calls') }}
         union all
-        select min(cast(booked_at as date)), max(cast(booked_at as date)) from {{ ref('stg_raw__transactions') }}
+        select min(booked_date), max(booked_date) from {{ ref('fct_transactions') }}
         union all
         select min(cast(created_at as date)), max(cast(created_at as date)) from {{ ref('stg_raw__tickets') }}
     ) as spans
