@@ -23,6 +23,16 @@ ML_DDL: tuple[str, ...] = (
         expected_txn_12m double,
         p_alive double
     )""",
+    # One copy of each run's scores (segment movement between runs on the dashboards).
+    """create table if not exists ml.customer_value_history (
+        customer_id varchar not null,
+        value_score double not null,
+        value_rank integer not null,
+        is_high_value boolean not null,
+        segment varchar not null,
+        model_version varchar not null,
+        scored_at timestamp not null
+    )""",
     """create table if not exists ml.fund_anomalies (
         anomaly_id varchar not null primary key,
         customer_id varchar,

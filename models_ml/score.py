@@ -75,6 +75,11 @@ def _write_customer_value(
                    scored_at, rfm_segment, cluster_segment, expected_txn_12m, p_alive
                from value_frame"""
         )
+        con.execute(
+            """insert into ml.customer_value_history
+               select customer_id, value_score, value_rank, is_high_value, segment, model_version, scored_at
+               from value_frame"""
+        )
     finally:
         con.unregister("value_frame")
 

@@ -80,6 +80,11 @@ def test_rescoring_keeps_ids_and_adds_nothing(scenario_scored: Settings, tmp_pat
     before = _alerts(settings)
     summary = score(settings)
     after = _alerts(settings)
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    runs = con.execute("select count(distinct scored_at), count(*) from ml.customer_value_history").fetchone()
+    customers = con.execute("select count(*) from ml.customer_value").fetchone()[0]
+    con.close()
+    assert runs == (2, 2 * customers)  # each run's scores kept for segment movement
     assert summary["alerts_new"] == 0
     assert [a["anomaly_id"] for a in after] == [a["anomaly_id"] for a in before]
     assert _outbox_count(settings) == len(before)
