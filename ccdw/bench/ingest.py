@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -92,8 +93,15 @@ def _warm(files: list[Path]) -> None:
                 pass
 
 
-def _measure(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (bytes, process tree, sampled every 50 ms) and stdout."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (user + system; less sensitive to other load on a shared
+    machine), peak RSS (bytes, process tree, sampled every 50 ms) and stdout."""
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     watched = psutil.Process(proc.pid)
@@ -108,15 +116,17 @@ def _measure(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
         time.sleep(0.05)
     seconds = time.perf_counter() - started
     stdout, stderr = proc.communicate()
+    cpu = _children_cpu() - cpu_before
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[:4]} failed: {stderr.decode(errors='replace')[-2000:]}")
-    return seconds, peak, stdout.decode()
+    return seconds, cpu, peak, stdout.decode()
 
 
-def _row(name: str, seconds: float, rows: int, size: int, peak: int) -> dict:
+def _row(name: str, seconds: float, cpu: float, rows: int, size: int, peak: int) -> dict:
     return {
         "bench": name,
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
         "rows": rows,
         "rows_per_s": round(rows / seconds),
         "mb_per_s": round(size / 1e6 / seconds, 1),
@@ -136,13 +146,13 @@ def run(settings: Settings | None = None, scale: str | None = None) -> list[dict
     env = {**os.environ, "CCDW_HOME": str(home / "ccdw"), "CCDW_LOG_LEVEL": "WARNING"}
 
     _warm(files)
-    raw_seconds, raw_peak, raw_out = _measure(
+    raw_seconds, raw_cpu, raw_peak, raw_out = _measure(
         [sys.executable, "-c", RAW_SCRIPT, str(home / "raw.duckdb"), *map(str, files)], env
     )
     raw_rows = int(raw_out.strip().splitlines()[-1])
 
     _warm(files)
-    ingest_seconds, ingest_peak, _ = _measure(
+    ingest_seconds, ingest_cpu, ingest_peak, _ = _measure(
         [sys.executable, "-m", "ccdw.cli", "ingest", str(landing)], env
     )
     import duckdb
@@ -156,8 +166,8 @@ def run(settings: Settings | None = None, scale: str | None = None) -> list[dict
     finally:
         con.close()
 
-    raw = _row(f"raw read_csv CTAS {scale}", raw_seconds, raw_rows, size, raw_peak)
-    ours = _row(f"ccdw ingest {scale}", ingest_seconds, int(read), size, ingest_peak)
+    raw = _row(f"raw read_csv CTAS {scale}", raw_seconds, raw_cpu, raw_rows, size, raw_peak)
+    ours = _row(f"ccdw ingest {scale}", ingest_seconds, ingest_cpu, int(read), size, ingest_peak)
     ours.update(
         {
             "files": len(files),
@@ -166,6 +176,7 @@ def run(settings: Settings | None = None, scale: str | None = None) -> list[dict
             "rows_quarantined": int(quarantined),
             "rejected_files": int(rejected),
             "ratio_vs_raw": round(ingest_seconds / raw_seconds, 2),
+            "cpu_ratio_vs_raw": round(ingest_cpu / raw_cpu, 2),
         }
     )
     log.info("ingest bench: %s", json.dumps([raw, ours]))
