@@ -67,7 +67,7 @@ completions as (
             end
         ) as talk_seconds,
         max(case when event in ('TRANSFER', 'BLINDTRANSFER', 'ATTENDEDTRANSFER') then 1 else 0 end) = 1 as transferred,
-        sum(case when event = 'RINGNOANSWER' then 1 else 0 end) as ring_no_answer_count,
+        cast(sum(case when event = 'RINGNOANSWER' then 1 else 0 end) as integer) as ring_no_answer_count,
         max(source_file_id) as last_source_file_id
     from queue_events
     group by queue_call_id

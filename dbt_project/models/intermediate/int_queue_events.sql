@@ -34,11 +34,11 @@ call_events as (
 numbered as (
     select
         *,
-        sum(case when event = 'ENTERQUEUE' then 1 else 0 end) over (
+        cast(sum(case when event = 'ENTERQUEUE' then 1 else 0 end) over (
             partition by call_id, queue
             order by event_epoch, source_file_id, source_line_no
             rows between unbounded preceding and current row
-        ) as entry_no
+        ) as integer) as entry_no
     from call_events
 )
 

@@ -26,9 +26,9 @@ handled as (
         agent_id,
         entered_date as date,
         count(*) as calls_handled,
-        coalesce(sum(talk_seconds), 0) as talk_seconds,
+        cast(coalesce(sum(talk_seconds), 0) as bigint) as talk_seconds,
         avg(talk_seconds * 1.0) as aht_seconds,
-        sum(case when transferred then 1 else 0 end) as transfers
+        cast(sum(case when transferred then 1 else 0 end) as bigint) as transfers
     from calls
     where outcome = 'answered'
     group by agent_id, entered_date
@@ -63,9 +63,9 @@ presence as (
     select
         agent_id,
         date_day as date,
-        sum(seconds) as logged_in_seconds,
-        sum(case when state = 'paused' then seconds else 0 end) as paused_seconds,
-        sum(case when is_after_call_work then seconds else 0 end) as acw_seconds
+        cast(sum(seconds) as bigint) as logged_in_seconds,
+        cast(sum(case when state = 'paused' then seconds else 0 end) as bigint) as paused_seconds,
+        cast(sum(case when is_after_call_work then seconds else 0 end) as bigint) as acw_seconds
     from states
     group by agent_id, date_day
 ),
