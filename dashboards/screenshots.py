@@ -12,7 +12,7 @@ import logging
 import shutil
 import subprocess
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -45,6 +45,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("tickets", "tickets", "Tickets"),
     ("data_quality", "data_quality", "Data quality"),
 )
+NAV_TITLES = {slug: heading for slug, _, heading in PAGES}
 ERROR_SELECTOR = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 
 
@@ -59,6 +60,7 @@ class PageShot:
     metrics: int
     no_data: bool
     errors: list[str]
+    visit: int = 1
 
     def as_row(self) -> dict[str, object]:
         row = asdict(self)
@@ -113,10 +115,16 @@ def _wait_rendered(page: object, heading: str) -> None:
 def _shoot(
     browser_page: object, base_url: str, slug: str, path: str, heading: str, out_dir: Path,
     lookup: str | None = None,
+    navigate: bool = False,
 ) -> PageShot:
     url = f"{base_url}/{path}"
     started = time.perf_counter()
-    browser_page.goto(url, wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)  # type: ignore[attr-defined]
+    nav = browser_page.locator('[data-testid="stSidebarNav"]')  # type: ignore[attr-defined]
+    if navigate and nav.count():
+        # As an analyst moves between pages: the app is already open, only the page runs.
+        nav.get_by_role("link", name=NAV_TITLES[slug], exact=True).click()
+    else:
+        browser_page.goto(url, wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)  # type: ignore[attr-defined]
     _wait_rendered(browser_page, heading)
     load_seconds = time.perf_counter() - started
     if lookup:  # show the 360 view too: type a customer ID as an analyst would
@@ -162,9 +170,12 @@ def sample_customer(settings: Settings) -> str | None:
 
 
 def capture_pages(
-    base_url: str, out_dir: Path, *, rounds: int = 1, lookup: str | None = None
+    base_url: str, out_dir: Path, *, rounds: int = 1, lookup: str | None = None, navigate: bool = True
 ) -> list[PageShot]:
-    """Visit every page of a running app; the last round's shots are returned."""
+    """Visit every page of a running app ``rounds`` times; every visit's shot is returned.
+
+    The first page is opened by URL; with ``navigate`` the others are reached through the
+    sidebar (a page switch inside the running app), otherwise each by its own URL."""
     from playwright.sync_api import sync_playwright
 
     ensure_chromium()
@@ -175,12 +186,12 @@ def capture_pages(
         try:
             context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1, locale="zh-CN")
             page = context.new_page()
-            for _ in range(rounds):
-                shots = [
-                    _shoot(page, base_url, slug, path, heading, out_dir,
-                           lookup if slug == "customers" else None)
-                    for slug, path, heading in PAGES
-                ]
+            for visit in range(1, rounds + 1):
+                for slug, path, heading in PAGES:
+                    shot = _shoot(page, base_url, slug, path, heading, out_dir,
+                                  lookup if slug == "customers" else None,
+                                  navigate=navigate and bool(shots))
+                    shots.append(replace(shot, visit=visit))
         finally:
             browser.close()
     return shots
@@ -192,6 +203,7 @@ def capture_all(settings: Settings | None = None, *, rounds: int = 1) -> list[Pa
     lookup = sample_customer(settings) if settings.serving_path.exists() else None
     with running_app(settings) as base_url:
         shots = capture_pages(base_url, settings.screenshots_dir, rounds=rounds, lookup=lookup)
+    shots = [shot for shot in shots if shot.visit == rounds]
     for shot in shots:
         log.info("%-13s %.2fs charts=%d tables=%d %s", shot.page, shot.load_seconds, shot.charts, shot.tables,
                  "ERRORS " + "; ".join(shot.errors) if shot.errors else "ok")

@@ -1,8 +1,10 @@
 """Dashboard benchmark: page load times in headless Chromium against a served warehouse.
 
 A page counts as loaded when its script finished and every visible chart and table drew
-itself (``dashboards.screenshots``). Two visits per page: ``cold`` (first visit after the
-server started, query cache empty) and ``warm`` (query results cached). Target: < 2 s.
+itself (``dashboards.screenshots``). The browser opens the app once (``open_app``: Streamlit's
+own JavaScript, the session, the Overview page), then moves between pages through the
+sidebar as an analyst does. Two rounds: ``cold`` (first visit after the server started, query
+cache empty) and ``warm`` (query results cached). Target: < 2 s per page.
 
 ``python -m ccdw.bench.dashboards --scale medium [--home DIR]`` prints the rows; ``--home``
 reuses a home whose serving copy is already published (e.g. after ``make demo``).
@@ -44,27 +46,30 @@ def _prepare(settings: Settings, scale: str) -> Settings:
 
 def measure(settings: Settings, scale: str) -> list[dict[str, object]]:
     """Serve ``settings.home`` and time every page, cold then warm."""
-    from dashboards.screenshots import capture_pages, sample_customer
+    from dashboards.screenshots import PAGES, capture_pages, sample_customer
     from dashboards.server import running_app
 
     lookup = sample_customer(settings)
     rows: list[dict[str, object]] = []
     with running_app(settings) as base_url:
-        for visit in ("cold", "warm"):
-            shots = capture_pages(base_url, settings.home / "bench-shots" / visit, lookup=lookup)
-            for shot in shots:
-                rows.append(
-                    {
-                        "bench": f"dashboard.{shot.page}.{visit}",
-                        "seconds": shot.load_seconds,
-                        "scale": scale,
-                        "target_s": TARGET_SECONDS,
-                        "within_target": shot.load_seconds < TARGET_SECONDS,
-                        "charts": shot.charts,
-                        "tables": shot.tables,
-                        "errors": len(shot.errors),
-                    }
-                )
+        shots = capture_pages(base_url, settings.home / "bench-shots", rounds=2, lookup=lookup)
+    for shot in shots:
+        if shot.visit == 1 and shot.page == PAGES[0][0]:
+            name = "dashboard.open_app"  # the browser loads Streamlit itself, then the page
+        else:
+            name = f"dashboard.{shot.page}.{'cold' if shot.visit == 1 else 'warm'}"
+        rows.append(
+            {
+                "bench": name,
+                "seconds": shot.load_seconds,
+                "scale": scale,
+                "target_s": TARGET_SECONDS,
+                "within_target": shot.load_seconds < TARGET_SECONDS,
+                "charts": shot.charts,
+                "tables": shot.tables,
+                "errors": len(shot.errors),
+            }
+        )
     return rows
 
 

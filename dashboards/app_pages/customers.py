@@ -117,6 +117,14 @@ def movement() -> None:
     ui.download(frame, "customer_segment_movement")
 
 
+def present(value: object) -> bool:
+    return value is not None and not (pd.api.types.is_scalar(value) and pd.isna(value))
+
+
+def text(value: object) -> str:
+    return str(value) if present(value) and str(value) else "—"
+
+
 def customer_lookup() -> None:
     st.subheader("Customer lookup · 客户查询")
     typed = st.text_input("Customer ID or phone number", key="lookup", placeholder="e.g. C0001 or 138 1234 5678")
@@ -139,11 +147,11 @@ def customer_lookup() -> None:
     st.caption(result.message)
     st.markdown(f"### {row.get('name') or ''} · `{row['customer_id']}`")
     facts = [
-        f"Phone `{row.get('phone_e164_masked') or '—'}`",
-        f"ID `{row.get('id_number_masked') or '—'}`",
-        " ".join(str(v) for v in (row.get("province"), row.get("city")) if v and not pd.isna(v)),
-        f"RM `{row['rm_id']}`" if row.get("rm_id") and not pd.isna(row.get("rm_id")) else "no RM",
-        "**do not call**" if bool(row.get("do_not_call")) else "",
+        f"Phone `{text(row.get('phone_e164_masked'))}`",
+        f"ID `{text(row.get('id_number_masked'))}`",
+        " ".join(str(v) for v in (row.get("province"), row.get("city")) if present(v)),
+        f"RM `{row['rm_id']}`" if present(row.get("rm_id")) else "no RM",
+        "**do not call**" if present(row.get("do_not_call")) and bool(row.get("do_not_call")) else "",
     ]
     st.markdown(" · ".join(fact for fact in facts if fact))
     cols = st.columns(4)
@@ -164,7 +172,7 @@ def customer_lookup() -> None:
         if not ui.is_empty(value):
             v = value.iloc[0]
             st.caption(f"Value segment **{v['segment']}**, rank {int(v['value_rank'])}"
-                       + (" · high value" if bool(v["is_high_value"]) else ""))
+                       + (" · high value" if present(v["is_high_value"]) and bool(v["is_high_value"]) else ""))
     with st.expander("All 360 fields (masked)"):
         st.dataframe(profile.T.astype(str).rename(columns={0: "value"}))
     history = lookup.contact_history(result.customer_id)
@@ -176,7 +184,7 @@ def customer_lookup() -> None:
         alt.Chart(history, title="Contacts over time")
         .mark_circle(size=90, opacity=0.8)
         .encode(
-            x=alt.X("contact_at:T", title=None, axis=alt.Axis(format="%Y-%m-%d", labelAngle=0, tickCount=8)),
+            x=alt.X("contact_at:T", title=None, axis=alt.Axis(labelAngle=0)),
             y=alt.Y("channel:N", title=None),
             color=alt.Color("channel:N", legend=None, scale=alt.Scale(range=ui.PALETTE)),
             tooltip=["contact_at:T", "channel:N", "topic:N", "result:N", "detail:N"],

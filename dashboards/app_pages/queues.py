@@ -22,6 +22,7 @@ HEATMAP_MEASURES = {
 CALL_FILTER = {"date_expr": "cast(entered_at as date)", "center_expr": "center_id", "queue_expr": "queue"}
 WAIT_BUCKET = 10
 WAIT_CAP = 300
+MIN_BUCKET_CALLS = 10
 
 
 def by_queue() -> None:
@@ -103,11 +104,13 @@ def waits() -> None:
         total = pivot.sum(axis=1)
         curve = (
             pivot.assign(
-                abandon_rate=abandoned / total,
+                # A rate over a handful of calls is noise: only buckets with enough calls.
+                abandon_rate=(abandoned / total).where(total >= MIN_BUCKET_CALLS),
                 cumulative_abandons=abandoned.cumsum() / abandoned.sum(),
             )
             .reset_index()[["wait_from", "abandon_rate", "cumulative_abandons"]]
             .melt(id_vars="wait_from", var_name="measure")
+            .dropna(subset=["value"])
         )
         curve["measure"] = curve["measure"].map({
             "abandon_rate": "Share of calls at this wait that abandoned",

@@ -51,29 +51,30 @@ def cards(where: str, params: list) -> bool:
 
 def by_dimension(where: str, params: list) -> None:
     st.subheader("SLA and reopen rate by dimension")
-    tabs = st.tabs(list(DIMENSIONS))
-    for tab, (label, expr) in zip(tabs, DIMENSIONS.items(), strict=True):
-        frame = data.query(
-            f"select {expr} as {label.lower()}, {MEASURES} {joins()} where {where} "  # noqa: S608 (constants)
-            "group by 1 order by tickets desc",
-            params,
-        )
-        with tab:
-            if ui.is_empty(frame):
-                st.info("No tickets.")
-                continue
-            name = label.lower()
-            left, right = st.columns(2)
-            left.altair_chart(ui.bars(frame, "sla_24h", name, title=f"Resolved within 24 h by {name}", x_format=".0%",
-                                      target=ui.TARGETS["ticket_sla_24h"]), width="stretch")
-            right.altair_chart(ui.bars(frame, "reopen_rate", name, title=f"Reopen rate by {name}", x_format=".0%"), width="stretch")
-            ui.table(frame, f"tickets_by_{name}", column_config={
-                "sla_24h": st.column_config.ProgressColumn("Within 24 h", format="percent", min_value=0, max_value=1),
-                "reopen_rate": st.column_config.NumberColumn("Reopen rate", format="percent"),
-                "fcr_rate": st.column_config.NumberColumn("FCR", format="percent"),
-                "mean_resolution_hours": st.column_config.NumberColumn("Mean resolution (h)", format="%.1f"),
-                "satisfaction": st.column_config.NumberColumn(format="%.2f"),
-            })
+    label = st.segmented_control("Break down by", list(DIMENSIONS), default="Category", key="ticket_dimension")
+    label = label or "Category"
+    expr = DIMENSIONS[label]
+    frame = data.query(
+        f"select {expr} as {label.lower()}, {MEASURES} {joins()} where {where} "  # noqa: S608 (constants)
+        "group by 1 order by tickets desc",
+        params,
+    )
+    if ui.is_empty(frame):
+        st.info("No tickets.")
+        return
+    name = label.lower()
+    left, right = st.columns(2)
+    left.altair_chart(ui.bars(frame, "sla_24h", name, title=f"Resolved within 24 h by {name}", x_format=".0%",
+                              target=ui.TARGETS["ticket_sla_24h"]), width="stretch")
+    right.altair_chart(ui.bars(frame, "reopen_rate", name, title=f"Reopen rate by {name}", x_format=".0%"),
+                       width="stretch")
+    ui.table(frame, f"tickets_by_{name}", column_config={
+        "sla_24h": st.column_config.ProgressColumn("Within 24 h", format="percent", min_value=0, max_value=1),
+        "reopen_rate": st.column_config.NumberColumn("Reopen rate", format="percent"),
+        "fcr_rate": st.column_config.NumberColumn("FCR", format="percent"),
+        "mean_resolution_hours": st.column_config.NumberColumn("Mean resolution (h)", format="%.1f"),
+        "satisfaction": st.column_config.NumberColumn(format="%.2f"),
+    })
 
 
 def complaints(where: str, params: list) -> None:

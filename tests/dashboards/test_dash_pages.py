@@ -154,3 +154,27 @@ def test_page_renders_real_tiny_warehouse(page: str, tiny_serving: Settings, use
     use_home(tiny_serving)
     at = open_page(page)
     assert titles(at)
+
+
+@pytest.mark.slow
+def test_lookup_on_real_tiny_warehouse(tiny_serving: Settings, use_home) -> None:
+    """A real customer by ID and by a differently typed phone: 360 shown, number masked."""
+    use_home(tiny_serving)
+    from dashboards.data import run_query
+
+    row = run_query(
+        tiny_serving.serving_path,
+        "select r.customer_id, r.phone_e164, m.phone_e164_masked from marts.customer_contact_restricted r "
+        "join marts.mart_customer_360 m using (customer_id) "
+        "where r.phone_e164 like '+861%' order by m.calls_90d desc, r.customer_id limit 1",
+    ).iloc[0]
+    local = row["phone_e164"].removeprefix("+86")
+    typed = f"0086 {local[:3]} {local[3:7]}-{local[7:]}"
+    at = open_page("customers")
+    for query in (row["customer_id"], typed):
+        at.text_input(key="lookup").input(query).run()
+        assert not at.exception, [e.value for e in at.exception]
+        shown = " ".join(m.value for m in at.markdown)
+        assert row["customer_id"] in shown and row["phone_e164_masked"] in shown
+        assert local not in shown
+        assert any("contact_at" in d.value.columns for d in at.dataframe)
