@@ -231,8 +231,7 @@ def build_banking(rng: np.random.Generator, pop: Population, end: date, history_
         a, t = a[keep], t[keep]
         rows.add(a, t, np.maximum(1, np.round(w[ac[a]] * 0.0035 / 4 * 100)), "interest", "counter", "")
     cards = np.flatnonzero(acc_type == "card")
-    rate = spend[ac[cards]] / 300.0 / np.maximum(spend[ac[cards]] / 12, 50) * act  # ≈ 12/month
-    a, t = _poisson(rng, cards, np.clip(rate, 0.05, 1.0), start_ts, end_ts, (8, 23))
+    a, t = _poisson(rng, cards, np.full(len(cards), 0.1 * act), start_ts, end_ts, (8, 23))  # 3/month
     ticket = spend[ac[a]] / 12 * rng.lognormal(-0.3, 0.7, len(a))
     rows.add(a, t, -np.round(np.clip(ticket, 5, 3000) * 100), "purchase",
              rng.choice(np.array(["pos", "online", "mobile"]), len(a)), MERCHANTS[rng.integers(0, len(MERCHANTS), len(a))])
@@ -358,6 +357,7 @@ def build_banking(rng: np.random.Generator, pop: Population, end: date, history_
 
     # Ids, filtering, balances -----------------------------------------------------------
     df = rows.frame()
+    rows.parts.clear()  # the frame holds the only copy now
     valid = (df["ts"].to_numpy() >= opened[df["acc"].to_numpy()]) & (
         (closed[df["acc"].to_numpy()] < 0) | (df["ts"].to_numpy() < closed[df["acc"].to_numpy()]))
     valid |= df["tag"].to_numpy() > 0
