@@ -29,6 +29,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -36,6 +37,11 @@ import pandas as pd
 
 from ccdw.errors import CcdwError
 from ccdw.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from ccdw.generate.customers import Population
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +82,7 @@ def generate(
     """Write every feed and the truth under ``out``; return row counts per feed."""
     from ccdw.generate import banking, customers, insurance, org, telephony, tickets
     from ccdw.generate.callcenter import diurnal_profile
-    from ccdw.generate.writers import CsvVariant, write_big_csv, write_crm
+    from ccdw.generate.writers import CsvVariant, write_crm
     from ingest.feeds import FEEDS
 
     settings = settings or get_settings()
@@ -138,14 +144,15 @@ def generate(
                                  sc.per_typology, sc.monthly_share)
     counts["accounts"] = write_crm(out / "accounts" / "accounts.csv", bank.accounts,
                                    CsvVariant(shuffle_columns=True), frng)
-    counts["transactions"] = _write_transactions(out, bank.transactions, write_big_csv)
+    counts["transactions"] = _write_transactions(out, bank.transactions)
     bank.transactions = None  # type: ignore[assignment]  # the largest table: free it now
 
     ins = insurance.build_insurance(rng["ins"], pop, end_date)
     counts["policies"] = write_crm(out / "policies" / "policies.csv.gz", ins.policies, CsvVariant(gzip=True))
     counts["premiums"] = write_crm(out / "premiums" / "premiums.csv", ins.premiums)
 
-    offset = int(datetime(end_date.year, end_date.month, end_date.day, tzinfo=tz).utcoffset().total_seconds())  # type: ignore[union-attr]
+    midnight = datetime(end_date.year, end_date.month, end_date.day, tzinfo=tz)
+    offset = int((midnight.utcoffset() or timedelta(0)).total_seconds())  # tickets are naive local
     tk = tickets.build_tickets(
         rng["tickets"], tel.entries, callers, queues, pop.frame["customer_id"].to_numpy(dtype=str),
         offset, customers.naive_epoch(window_start), customers.naive_epoch(end_date) + 86400)
@@ -182,31 +189,28 @@ def generate(
     return counts
 
 
-def _write_transactions(out: Path, table: object, write_big_csv: object) -> int:
+def _write_transactions(out: Path, table: pa.Table) -> int:
     """One file per calendar month of booking (``transactions-YYYYMM.csv``)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    assert isinstance(table, pa.Table)
+    from ccdw.generate.writers import write_big_csv
+
     month = pc.strftime(table["booked_at"], format="%Y%m")
-    months = sorted(set(pc.unique(month).to_pylist()))
-    for m in months:
-        part = table.filter(pc.equal(month, m))
-        write_big_csv(out / "transactions" / f"transactions-{m}.csv", part)  # type: ignore[operator]
+    for m in sorted(set(pc.unique(month).to_pylist())):
+        write_big_csv(out / "transactions" / f"transactions-{m}.csv", table.filter(pc.equal(month, m)))
     return table.num_rows
 
 
-def customer_value(pop: object, has_card: np.ndarray, premium: np.ndarray) -> pd.DataFrame:
-    wealth = pop.wealth  # type: ignore[attr-defined]
-    spend = pop.card_spend  # type: ignore[attr-defined]
-    value = 0.012 * wealth + 0.006 * 12 * spend * has_card + 0.15 * premium
+def customer_value(pop: Population, has_card: np.ndarray, premium: np.ndarray) -> pd.DataFrame:
+    """True 12-month value from the latent parameters (see the module docstring)."""
+    value = 0.012 * pop.wealth + 0.006 * 12 * pop.card_spend * has_card + 0.15 * premium
     value = np.round(value, 2)
     n = len(value)
     top = math.ceil(0.2 * n)
     order = np.lexsort((np.arange(n), -value))
     is_high = np.zeros(n, dtype=int)
     is_high[order[:top]] = 1
-    return pd.DataFrame({"customer_id": pop.frame["customer_id"].to_numpy(),  # type: ignore[attr-defined]
+    return pd.DataFrame({"customer_id": pop.frame["customer_id"].to_numpy(),
                          "true_value_12m": value, "is_high_value": is_high})
 
 

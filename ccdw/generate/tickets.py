@@ -44,10 +44,6 @@ class Tickets:
     callbacks: pd.DataFrame
 
 
-def _fmt(ts: float | None) -> pd.Timestamp | None:
-    return None if ts is None else pd.Timestamp(int(ts), unit="s")
-
-
 def build_tickets(
     rng: np.random.Generator, entries: pd.DataFrame, callers: Callers, queues: list[QueueSpec],
     customers: np.ndarray, tz_offset_s: int, start_ts: int, end_ts: int,
