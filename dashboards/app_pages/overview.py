@@ -90,7 +90,7 @@ if ui.require(["marts.agg_queue_daily"], "queue KPIs appear after the first `ccd
         rates = daily.melt(id_vars="date", value_vars=["service_level", "abandon_rate"], var_name="measure")
         rates["measure"] = rates["measure"].map({"service_level": "Service level", "abandon_rate": "Abandon rate"})
         sl_chart = ui.line_with_target(
-            rates, "date", "value", title="Service level and abandon rate per day",
+            rates, "date", "value", title="Service level and abandon rate per day (dashed: SL target)",
             color="measure", target=ui.TARGETS["service_level"],
         )
         left.altair_chart(sl_chart, width="stretch")
@@ -147,9 +147,9 @@ if ui.require(["marts.agg_queue_daily"], "queue KPIs appear after the first `ccd
             extra_cols[0].metric("Tickets opened", ui.num(ui.value_of(tickets, "tickets")), border=True)
             extra_cols[1].metric("Complaints", ui.num(ui.value_of(tickets, "complaints")), border=True)
         if data.has_table("ml.fund_anomalies"):
-            awhere, aparams = f.where(date_expr="cast(detected_at as date)")
+            awhere, aparams = f.where(date_expr="cast(window_end as date)")
             alerts = data.query(
                 f"select count(*) as n from ml.fund_anomalies where {awhere}",  # noqa: S608
                 aparams,
             )
-            extra_cols[2].metric("Fund anomalies detected", ui.num(ui.value_of(alerts, "n")), border=True)
+            extra_cols[2].metric("Fund anomalies (activity in period)", ui.num(ui.value_of(alerts, "n")), border=True)
