@@ -19,6 +19,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import duckdb
 import numpy as np
@@ -64,7 +65,12 @@ class Alert:
         return f"FA-{digest[:16]}"
 
 
-def _overlaps(a: Detection | Alert, b: Detection | Alert) -> bool:
+class _Windowed(Protocol):
+    window_start: datetime
+    window_end: datetime
+
+
+def _overlaps(a: _Windowed, b: _Windowed) -> bool:
     return a.window_start <= b.window_end and b.window_start <= a.window_end
 
 
@@ -270,7 +276,7 @@ def _match(alert: Alert, stored: list[StoredAlert]) -> StoredAlert | None:
         if ids & set(candidate.txn_ids):
             return candidate
     for candidate in stored:
-        if candidate.typology == alert.typology and _overlaps(alert, candidate):  # type: ignore[arg-type]
+        if candidate.typology == alert.typology and _overlaps(alert, candidate):
             return candidate
     return None
 
@@ -333,7 +339,8 @@ def persist_alerts(
         blocker = _suppressed_by(alert, active)
         if blocker is not None:
             log.info(
-                "suppressed %s on %s: %s feedback on %s", alert.typology, alert.account_id, "RM", blocker.anomaly_id
+                "suppressed %s on %s until %s (RM feedback on %s)",
+                alert.typology, alert.account_id, blocker.until, blocker.anomaly_id,
             )
             suppressed += 1
             continue
