@@ -57,20 +57,21 @@ def pareto() -> None:
     frame = data.query(
         "with ranked as (select value_score, row_number() over (order by value_score desc) as n, "  # noqa: S608
         f"count(*) over () as total, sum(greatest(value_score, 0)) over () as value_total "
-        f"from ml.customer_value v where {where}) "
-        "select n / total as customer_share, "
-        "sum(greatest(value_score, 0)) over (order by n) / nullif(value_total, 0) as value_share "
-        "from ranked order by n",
+        f"from ml.customer_value v where {where}"
+        "), curve as (select n, total, sum(greatest(value_score, 0)) over (order by n) "
+        "/ nullif(value_total, 0) as value_share from ranked) "
+        "select n / total as customer_share, value_share, "
+        "max(value_share) filter (n <= ceil(total * 0.2)) over () as top20 from curve "
+        # Keep the curve light (about 200 points) however many customers there are.
+        "qualify n % greatest(total // 200, 1) = 0 or n = total order by n",
         params,
     )
     if ui.is_empty(frame) or frame["value_share"].isna().all():
         return
-    # Keep the curve light: at most ~200 points.
-    step = max(1, len(frame) // 200)
+    top20 = float(frame["top20"].iloc[0])
     curve = pd.concat(
-        [pd.DataFrame({"customer_share": [0.0], "value_share": [0.0]}), frame.iloc[::step], frame.tail(1)]
+        [pd.DataFrame({"customer_share": [0.0], "value_share": [0.0]}), frame[["customer_share", "value_share"]]]
     ).drop_duplicates("customer_share")
-    top20 = frame[frame["customer_share"] <= 0.2]["value_share"].max()
     line = (
         alt.Chart(curve, title=f"Pareto: the top 20% of customers hold {top20:.0%} of value")
         .mark_area(line={"color": ui.PALETTE[0]}, color=ui.PALETTE[0], opacity=0.25)
