@@ -300,36 +300,49 @@ def _complaint_trend(
     )
 
 
+CAMPAIGN_COMPONENTS = (
+    "treated_members", "control_members", "attempts", "contacted_members",
+    "conversions_treated", "conversions_control",
+)
+
+
 def _campaigns(
     con: duckdb.DuckDBPyConnection, ids: list[str], period: Period, notes: list[str]
 ) -> list[dict[str, object]]:
-    """``marts.agg_campaign_daily`` summed over the period (owned by the campaigns room)."""
+    """``marts.agg_campaign_daily`` (campaigns room) over the period, all centers.
+
+    Counts add up over list dates; the conversion rates and the lift (treated − control
+    conversion rate, the mart's definition) are taken from the summed counts. For a single
+    day that is the mart's own lift; its confidence interval is in the mart and dashboards.
+    """
     if not table_exists(con, "marts", "agg_campaign_daily"):
         notes.append("campaign marts are not built yet")
         return []
     columns = {
-        r[0]: r[1]
+        r[0]
         for r in con.execute(
-            "select column_name, data_type from information_schema.columns "
+            "select column_name from information_schema.columns "
             "where table_schema = 'marts' and table_name = 'agg_campaign_daily'"
         ).fetchall()
     }
-    if "campaign_id" not in columns or "date" not in columns:
-        notes.append("marts.agg_campaign_daily has no campaign_id/date columns")
-        return []
-    # Counts add up over days; rates (lift, *_rate) are shown as the period's mean.
-    numeric = [c for c, t in columns.items() if t in {"BIGINT", "INTEGER", "HUGEINT", "DOUBLE"}]
-    parts = [
-        f'avg("{c}") as "{c}"' if ("rate" in c or "lift" in c) else f'sum("{c}") as "{c}"'
-        for c in numeric
-        if c not in {"campaign_id", "date"}
-    ][:8]
-    if not parts:
+    missing = [c for c in ("campaign_id", "date", *CAMPAIGN_COMPONENTS) if c not in columns]
+    if missing:
+        notes.append(f"marts.agg_campaign_daily lacks {', '.join(missing)}")
         return []
     return rows_as_dicts(
         con.execute(
-            f"select campaign_id, {', '.join(parts)} from marts.agg_campaign_daily "  # noqa: S608
-            "where date between ? and ? group by campaign_id order by campaign_id",
+            """select campaign_id,
+                      sum(treated_members) as treated, sum(control_members) as control,
+                      sum(attempts) as attempts, sum(contacted_members) as contacted,
+                      sum(conversions_treated) as conversions,
+                      sum(conversions_treated)::double / nullif(sum(treated_members), 0)
+                          as conversion_rate,
+                      sum(conversions_treated)::double / nullif(sum(treated_members), 0)
+                      - sum(conversions_control)::double / nullif(sum(control_members), 0)
+                          as lift
+               from marts.agg_campaign_daily
+               where date between ? and ?
+               group by campaign_id order by campaign_id""",
             [period.start, period.end],
         )
     )

@@ -227,8 +227,11 @@ def pdf(data: ReportData, targets: Targets, chart_list: list[Chart]) -> bytes:
          [[format_num(data.tickets.get("created")), format_num(data.tickets.get("sla_breaches")),
            format_num(data.tickets.get("complaints")), format_num(data.tickets.get("open_tickets"))]]
          if data.tickets else []),
-        ("Campaigns", list(data.campaigns[0].keys()) if data.campaigns else [],
-         [[_cell(v) for v in c.values()] for c in data.campaigns]),
+        ("Campaigns (all centers)",
+         ["Campaign", "Treated", "Control", "Conversions", "Conv. rate", "Lift"],
+         [[c["campaign_id"], format_num(c["treated"]), format_num(c["control"]),
+           format_num(c["conversions"]), format_pct(c["conversion_rate"]), format_pct(c["lift"])]
+          for c in data.campaigns]),
         ("Anomaly alerts", ["Typology", "Disposition", "Anomalies"],
          [[r["typology"], r["disposition"], r["anomalies"]]
           for r in data.anomalies.get("rows", [])]),  # type: ignore[union-attr]
@@ -241,9 +244,3 @@ def pdf(data: ReportData, targets: Targets, chart_list: list[Chart]) -> bytes:
     buffer = io.BytesIO()
     SimpleDocTemplate(buffer, pagesize=A4, title=title(data)).build(story)
     return buffer.getvalue()
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
-    return str(value)

@@ -194,6 +194,12 @@ select 'X' || i as txn_id, 'AC' || (i % 3 + 1) as account_id, 'C00' || (i % 3 + 
        'transfer' as txn_type, 'mobile' as channel, 'acct ****' || (1000 + i) as counterparty,
        50000.0 as balance_after, 'CNY' as currency
 from range(0, 9) r(i);
+create table marts.agg_campaign_daily as select * from (values
+    ('premium_reminder', date '2026-11-29', 100, 20, 90, 150, 60, 30, 4),
+    ('premium_reminder', date '2026-11-28', 100, 20, 90, 150, 60, 10, 2),
+    ('web_callback', date '2026-11-29', 10, 0, 10, 12, 9, 5, 0)
+) t(campaign_id, date, treated_members, control_members, dialed_members, attempts,
+    contacted_members, conversions_treated, conversions_control);
 create table ml.fund_anomalies (
     anomaly_id varchar, customer_id varchar, account_id varchar, window_start timestamp,
     window_end timestamp, txn_ids varchar[], typology varchar, score double, reasons varchar,

@@ -75,6 +75,14 @@ def test_report_numbers_come_from_the_marts(mini: Settings) -> None:
     assert f"{sl * 100:.1f}%" in html
     assert f"{offered} calls offered" in html
     assert "data:image/png;base64," in html  # the archive copy is self-contained
+    # Campaign lift = treated − control conversion rate: 30/100 − 4/20 = +10.0 points.
+    assert "<td>premium_reminder</td>" in html and "10.0%" in html
+    weekly = render_report("weekly", REPORT_DAY, mini).reports[0].html_path.read_text("utf-8")
+    # Over the week: 40/200 − 6/40 = 5.0 points; no control group → no lift.
+    row = weekly.split("<td>premium_reminder</td>")[1].split("</tr>")[0]
+    assert row.endswith('<td class="num">5.0%</td>')
+    callback = weekly.split("<td>web_callback</td>")[1].split("</tr>")[0]
+    assert callback.endswith('<td class="num">–</td>')
 
 
 def test_archive_holds_html_and_pdf_with_chinese_font(mini: Settings) -> None:
