@@ -72,3 +72,25 @@ def test_ccdw_dashboard_serves_on_loopback(tmp_path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_filters_in_the_url_apply_to_a_deep_linked_page(chromium: None, sample_home: Settings) -> None:
+    """A bookmarked view opens the page with the filters applied (the URL carries the
+    center's path, as the filter shows it)."""
+    from urllib.parse import quote
+
+    from playwright.sync_api import sync_playwright
+
+    from dashboards.screenshots import CHROMIUM, CHROMIUM_ARGS
+
+    with running_app(sample_home) as base_url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{base_url}/queues?queue=life&center={quote('广东省')}", timeout=180_000)
+            page.get_by_text("queues: life").first.wait_for(timeout=180_000)
+            main = page.inner_text('[data-testid="stMain"]')
+            assert "centers: GD" in main
+            assert page.query_selector('[data-testid="stException"]') is None
+        finally:
+            browser.close()
