@@ -41,16 +41,9 @@ def test_every_page_renders_in_chromium(chromium: None, sample_home: Settings, t
     assert by_page["customers"].tables >= 2, "the screenshot shows a looked-up customer's history"
 
 
-def test_empty_home_shows_no_data_in_chromium(chromium: None, tmp_path) -> None:
-    settings = Settings(home=tmp_path / "empty")
-    with running_app(settings) as base_url:
-        shots = capture_pages(base_url, tmp_path / "shots")
-    for shot in shots:
-        assert shot.errors == [], f"{shot.page}: {shot.errors}"
-        assert shot.no_data, f"{shot.page} does not say 'No data yet'"
-
-
-def test_ccdw_dashboard_serves_on_loopback(tmp_path) -> None:
+def test_ccdw_dashboard_on_an_empty_home_says_no_data(chromium: None, tmp_path) -> None:
+    """`ccdw dashboard --port N` serves on 127.0.0.1; with nothing published yet every page
+    loads without an error element and says 'No data yet'."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "ccdw.cli", "dashboard", "--port", str(port)],
@@ -69,6 +62,10 @@ def test_ccdw_dashboard_serves_on_loopback(tmp_path) -> None:
                 assert process.poll() is None, process.stderr.read() if process.stderr else ""
                 assert time.monotonic() < deadline, "ccdw dashboard never answered"
                 time.sleep(0.5)
+        shots = capture_pages(f"http://{HOST}:{port}", tmp_path / "shots")
+        for shot in shots:
+            assert shot.errors == [], f"{shot.page}: {shot.errors}"
+            assert shot.no_data, f"{shot.page} does not say 'No data yet'"
     finally:
         process.terminate()
         process.wait(timeout=30)
