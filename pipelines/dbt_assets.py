@@ -40,8 +40,18 @@ def _has_campaign_marts() -> bool:
     )
 
 
+class DbtBuildConfig(dg.Config):
+    """``full_refresh``: rebuild incremental models from scratch (after a model's columns
+    changed, dbt refuses an incremental run on the old table)."""
+
+    full_refresh: bool = False
+
+
 def _dbt_build(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, ccdw: CcdwResource
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    ccdw: CcdwResource,
+    config: DbtBuildConfig,
 ) -> Iterator[object]:
     from ccdw.warehouse import dbt_artifacts_dir, dbt_env, prepare_warehouse
 
@@ -52,7 +62,8 @@ def _dbt_build(
         if key.startswith("CCDW_") or key.startswith("DBT_"):
             os.environ[key] = value
     target = dbt_artifacts_dir(settings) / "dagster-target"
-    yield from dbt.cli(["build"], context=context, target_path=target).stream()
+    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    yield from dbt.cli(args, context=context, target_path=target).stream()
 
 
 @dbt_assets(
@@ -64,10 +75,13 @@ def _dbt_build(
     name="warehouse_dbt",
 )
 def warehouse_dbt(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, ccdw: CcdwResource
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    ccdw: CcdwResource,
+    config: DbtBuildConfig,
 ) -> Iterator[object]:
     """dbt build of staging, intermediate and marts (models and their tests)."""
-    yield from _dbt_build(context, dbt, ccdw)
+    yield from _dbt_build(context, dbt, ccdw, config)
 
 
 DBT_ASSETS: list[dg.AssetsDefinition] = [warehouse_dbt]
@@ -83,9 +97,12 @@ if _has_campaign_marts():
         name="campaign_marts_dbt",
     )
     def campaign_marts_dbt(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, ccdw: CcdwResource
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        ccdw: CcdwResource,
+        config: DbtBuildConfig,
     ) -> Iterator[object]:
         """dbt build of the campaign marts (they read ops.campaign_members/dial_attempts)."""
-        yield from _dbt_build(context, dbt, ccdw)
+        yield from _dbt_build(context, dbt, ccdw, config)
 
     DBT_ASSETS.append(campaign_marts_dbt)

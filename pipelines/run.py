@@ -61,20 +61,27 @@ def _release_dead_runs(instance) -> None:  # noqa: ANN001 - DagsterInstance (laz
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
 
 
-def run_config(report_date: date | None, send: bool) -> dict[str, object]:
+def run_config(
+    report_date: date | None, send: bool, full_refresh: bool = False
+) -> dict[str, object]:
     from pipelines.assets import daily_report, weekly_report
+    from pipelines.dbt_assets import DBT_ASSETS
 
     day = report_date.isoformat() if report_date else None
-    return {
-        "ops": {
-            asset.op.name: {"config": {"date": day, "send": send}}
-            for asset in (daily_report, weekly_report)
-        }
+    ops: dict[str, object] = {
+        asset.op.name: {"config": {"date": day, "send": send}}
+        for asset in (daily_report, weekly_report)
     }
+    for assets in DBT_ASSETS:
+        ops[assets.op.name] = {"config": {"full_refresh": full_refresh}}
+    return {"ops": ops}
 
 
 def run_pipeline(
-    settings: Settings | None = None, report_date: date | None = None, send: bool = True
+    settings: Settings | None = None,
+    report_date: date | None = None,
+    send: bool = True,
+    full_refresh: bool = False,
 ) -> RunOutcome:
     """Materialise every asset (and run every check) once; raise CcdwError if a step failed."""
     from dagster import DagsterEventType, DagsterInstance
@@ -90,7 +97,7 @@ def run_pipeline(
             _release_dead_runs(instance)
             job = build_definitions(settings).resolve_job_def("ccdw_full")
             result = job.execute_in_process(
-                run_config=run_config(report_date, send),
+                run_config=run_config(report_date, send, full_refresh),
                 instance=instance,
                 raise_on_error=False,
                 tags={LAUNCHER_TAG: LAUNCHER},

@@ -19,6 +19,9 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         no_send: bool = typer.Option(
             False, "--no-send", help="Archive the reports without sending them."
         ),
+        full_refresh: bool = typer.Option(
+            False, "--full-refresh", help="Rebuild dbt's incremental models from scratch."
+        ),
     ) -> None:
         """Ingest, build, score, campaigns, serving copy, reports and alerts: one Dagster run."""
         try:
@@ -27,5 +30,5 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
             raise CcdwError(f"--report-date {report_date!r} is not a date (YYYY-MM-DD)") from exc
         from pipelines.run import run_pipeline
 
-        outcome = run_pipeline(report_date=day, send=not no_send)
+        outcome = run_pipeline(report_date=day, send=not no_send, full_refresh=full_refresh)
         typer.echo(json.dumps(outcome.as_dict()))
