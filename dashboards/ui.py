@@ -157,7 +157,11 @@ def line_with_target(
     y_format: str = ".0%",
     x_type: str = "T",
 ) -> alt.LayerChart | alt.Chart:
-    enc_color = alt.Color(f"{color}:N", title=None, scale=alt.Scale(range=PALETTE)) if color else alt.value(PALETTE[0])
+    enc_color = (
+        alt.Color(f"{color}:N", title=None, scale=alt.Scale(range=PALETTE), legend=alt.Legend(orient="bottom", labelLimit=400))
+        if color
+        else alt.value(PALETTE[0])
+    )
     base = (
         alt.Chart(frame, title=title)
         .mark_line(point=True, strokeWidth=2)

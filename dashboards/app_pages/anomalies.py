@@ -52,8 +52,8 @@ def load() -> None:
     where, params = alert_where()
     select, joins = feedback_columns()
     alerts = data.query(
-        "select a.anomaly_id, a.detected_at, a.typology, a.score, a.customer_id, a.account_id, a.rm_id, "  # noqa: S608
-        f"a.window_start, a.window_end, len(a.txn_ids) as n_txns, a.reasons {select} "
+        "select a.anomaly_id, a.typology, a.score, a.reasons, a.customer_id, a.account_id, a.rm_id, "  # noqa: S608
+        f"a.window_start, a.window_end, len(a.txn_ids) as n_txns, a.detected_at {select} "
         f"from ml.fund_anomalies a {joins} where {where} order by a.score desc, a.detected_at desc",
         params,
     )
@@ -79,6 +79,8 @@ def load() -> None:
         shown = shown[shown["status"].isin(statuses)]
     if typologies:
         shown = shown[shown["typology"].isin(typologies)]
+    ordered = ["anomaly_id", "status", "typology", "score", "reasons"]
+    shown = shown[ordered + [c for c in shown.columns if c not in ordered]]
     ui.table(shown, "fund_anomalies_queue", column_config={
         "score": st.column_config.ProgressColumn("Score", format="%.2f", min_value=0, max_value=1),
         "detected_at": st.column_config.DatetimeColumn("Detected", format="YYYY-MM-DD HH:mm"),
@@ -111,12 +113,13 @@ def load() -> None:
         alt.Chart(verdicts, title="Review status by typology")
         .mark_bar()
         .encode(
-            y=alt.Y("typology:N", title=None),
+            y=alt.Y("typology:N", title=None, axis=alt.Axis(labelLimit=220)),
             x=alt.X("alerts:Q", title=None, stack="normalize", axis=alt.Axis(format=".0%")),
             color=alt.Color("status:N", title=None, sort=STATUS_ORDER,
                             scale=alt.Scale(domain=STATUS_ORDER, range=["#9e9e9e", "#f2b134", ui.BAD, ui.GOOD, ui.PALETTE[0]])),
             tooltip=["typology:N", "status:N", "alerts:Q"],
         )
+        .properties(height=ui.bar_height(verdicts["typology"].nunique()))
     )
     right.altair_chart(outcome, width="stretch")
     ui.download(daily, "fund_anomalies_daily_by_typology", label="Download daily trend CSV")

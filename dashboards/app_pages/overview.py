@@ -25,6 +25,17 @@ COMPARED = (
 )
 
 
+def signed(value: float | None, fmt: object) -> str:
+    """A change in the measure's unit: rate points, seconds or a count, with its sign."""
+    if value is None or pd.isna(value):
+        return "—"
+    if fmt is ui.pct:
+        return f"{value * 100:+.1f} pts"
+    if fmt is ui.secs:
+        return f"{value:+.0f}s"
+    return f"{value:+,.0f}"
+
+
 def period_kpis(where: str, params: list) -> pd.DataFrame:
     return data.query(
         f"select {QUEUE_MEASURES} from marts.agg_queue_daily where {where}",  # noqa: S608 (constants)
@@ -36,7 +47,7 @@ def card_row(frame: pd.DataFrame, compare: pd.DataFrame | None, label: str) -> N
     """KPI cards; deltas against ``compare`` or, when None, against the targets."""
     targets = pd.DataFrame([ui.TARGETS])
     versus = compare if compare is not None else targets
-    suffix = "vs previous period" if compare is not None else "vs target"
+    suffix = "vs prev." if compare is not None else "vs target"
     cols = st.columns(5)
     offered = ui.value_of(frame, "offered")
     cols[0].metric(
@@ -127,9 +138,10 @@ if ui.require(["marts.agg_queue_daily"], "queue KPIs appear after the first `ccd
         )
         compare["change"] = compare["this_period"] - compare["previous_period"]
         shown = compare.copy()
-        for column in ("this_period", "previous_period", "target", "change"):
+        for column in ("this_period", "previous_period", "target"):
             shown[column] = [fmt(v) if v is not None and not pd.isna(v) else "—"
                              for v, (_, _, fmt) in zip(compare[column], COMPARED, strict=True)]
+        shown["change"] = [signed(v, fmt) for v, (_, _, fmt) in zip(compare["change"], COMPARED, strict=True)]
         st.dataframe(shown, hide_index=True, column_config={
             "measure": "Measure", "this_period": "This period", "previous_period": "Previous period",
             "target": "Target", "change": "Change"})

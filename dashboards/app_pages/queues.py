@@ -92,7 +92,8 @@ def waits() -> None:
         .mark_bar()
         .encode(
             x=alt.X("wait_from:Q", title="wait (s)", bin=alt.Bin(step=WAIT_BUCKET, extent=[0, WAIT_CAP + WAIT_BUCKET])),
-            y=alt.Y("calls:Q", title=None, stack="zero"),
+            # Most calls wait a few seconds; a square-root axis keeps the long tail visible.
+            y=alt.Y("calls:Q", title="calls (√ scale)", stack="zero", scale=alt.Scale(type="sqrt")),
             color=alt.Color("outcome:N", title=None, scale=alt.Scale(range=ui.PALETTE)),
             tooltip=["wait_from:Q", "outcome:N", "calls:Q"],
         )
@@ -113,8 +114,8 @@ def waits() -> None:
             .dropna(subset=["value"])
         )
         curve["measure"] = curve["measure"].map({
-            "abandon_rate": "Share of calls at this wait that abandoned",
-            "cumulative_abandons": "Abandons that happened by this wait",
+            "abandon_rate": "Abandon rate at this wait",
+            "cumulative_abandons": "Share of all abandons by this wait",
         })
         line = ui.line_with_target(curve, "wait_from", "value", title="Abandon by wait", color="measure", x_type="Q")
         right.altair_chart(line, width="stretch")
