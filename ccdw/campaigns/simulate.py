@@ -1,15 +1,13 @@
 """Simulated outcomes of pushed campaign calls, as feeds the next ingest lands.
 
-The generator room was to provide ``ccdw.generate.outcomes.simulate_dial_outcomes``; it did
-not exist when the closed loop needed it, so this room has its own small one (same
-signature). It writes:
+The outbound CDRs come from the generator's
+:func:`ccdw.generate.outcomes.simulate_dial_outcomes` (``cdr/Master-dialer-*.csv``, one CDR
+per attempt with ``userfield`` = member_id). This module adds what the loop's conversions
+need, once per member (treated and control):
 
-- ``cdr/campaign-outcomes-<when>.csv``: one outbound CDR per dial attempt (cdr_csv layout,
-  21 columns) with ``userfield`` = member_id, as Asterisk writes for a call that carried
-  ``CDR(userfield)``;
-- ``premiums/campaign-payments-<when>.csv``: later versions of reminded premiums, now paid
+- ``premiums/campaign-premiums-<when>.csv``: later versions of reminded premiums, now paid
   (more often after an answered reminder than in the control group);
-- ``policies/campaign-sales-<when>.csv``: new policies bought by cross-sell members.
+- ``policies/campaign-policies-<when>.csv``: new policies bought by cross-sell members.
 
 Deterministic for a seed. Probabilities are plain constants: the point is a visible lift
 with honest noise, not a model of customer behaviour.
@@ -27,74 +25,40 @@ import numpy as np
 import pandas as pd
 
 from ccdw.db import connect
+from ccdw.generate.outcomes import simulate_dial_outcomes as generated_cdrs
 from ccdw.settings import Settings, get_settings
 
-DISPOSITIONS = ("ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION")
-DISPOSITION_P = (0.55, 0.25, 0.1, 0.05, 0.05)
 # P(convert) by (treated and answered, treated not answered, control).
 PAY_P = (0.7, 0.35, 0.3)
 BUY_P = (0.3, 0.08, 0.06)
 
 
-def _q(value: object) -> str:
-    """cdr_csv quoting: strings in double quotes (inner quotes doubled), numbers bare."""
-    if value is None:
-        return ""
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    return '"' + str(value).replace('"', '""') + '"'
-
-
-def _write_atomic(path: Path, lines: list[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("".join(lines), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _cdr_lines(attempts: pd.DataFrame, rng: np.random.Generator) -> tuple[list[str], dict[str, str]]:
-    lines, disposition_of = [], {}
-    for i, row in enumerate(attempts.itertuples(index=False)):
-        disposition = str(rng.choice(DISPOSITIONS, p=DISPOSITION_P))
-        disposition_of[row.attempt_id] = disposition
-        start = pd.Timestamp(row.sent_at).to_pydatetime() + timedelta(seconds=int(rng.integers(1, 5)))
-        ring = int(rng.integers(5, 30))
-        talk = int(rng.integers(30, 400)) if disposition == "ANSWERED" else 0
-        answer = start + timedelta(seconds=ring) if talk else None
-        end = start + timedelta(seconds=ring + talk)
-        uniqueid = f"{int(start.timestamp())}.{900000 + i}"
-        number = str(row.phone_e164)
-        caller = "4008001234"
-        fields = [
-            _q(""), _q(caller), _q(number), _q("ccdw-outbound"), _q(f'"CCDW" <{caller}>'),
-            _q(f"PJSIP/trunk-c{i:07x}"), _q(""), _q("Dial"), _q(f"PJSIP/{number}@trunk,30"),
-            _q(start.strftime("%Y-%m-%d %H:%M:%S")),
-            _q(answer.strftime("%Y-%m-%d %H:%M:%S")) if answer else "",
-            _q(end.strftime("%Y-%m-%d %H:%M:%S")),
-            str(ring + talk), str(talk), _q(disposition), _q("DOCUMENTATION"), _q(uniqueid),
-            _q(row.member_id), _q(""), _q(uniqueid), str(900000 + i),
-        ]
-        lines.append(",".join(fields) + "\n")
-    return lines, disposition_of
-
-
-def simulate_dial_outcomes(
-    members_df: pd.DataFrame, out_dir: Path, seed: int, when: datetime
+def simulate_outcomes(
+    members_df: pd.DataFrame,
+    out_dir: Path,
+    seed: int,
+    when: datetime,
+    settings: Settings | None = None,
 ) -> dict[str, int]:
     """Write outcome feeds for ``members_df`` into the landing dir ``out_dir``.
 
-    ``members_df`` has one row per member (treated and control): ``member_id, customer_id,
-    phone_e164, is_control, conversion_rule, subject_id`` and, for dialed members,
+    ``members_df`` has one row per member (treated and control): ``member_id, campaign_id,
+    customer_id, phone_e164, is_control, conversion_rule, subject_id`` and, for dialed members,
     ``attempt_id, sent_at`` (one row per attempt) plus ``amount_due`` for premium reminders.
     """
     rng = np.random.default_rng(seed)
     stamp = when.strftime("%Y%m%dT%H%M%S")
     attempts = members_df[members_df["attempt_id"].notna()].sort_values(["sent_at", "attempt_id"])
-    cdr_lines, disposition_of = _cdr_lines(attempts, rng)
-    answered_members = {
-        m for m, a in zip(attempts["member_id"], attempts["attempt_id"], strict=True)
-        if disposition_of[a] == "ANSWERED"
-    }
+    disposition_of: dict[str, str] = {}
+    if len(attempts):
+        # CDRs start at the latest send time of this batch, so each follows its attempt.
+        cdr_when = pd.Timestamp(attempts["sent_at"].max()).to_pydatetime()
+        path = generated_cdrs(attempts[["member_id", "phone_e164", "campaign_id"]], out_dir,
+                              seed, cdr_when, settings)
+        with open(path, encoding="utf-8", newline="") as handle:
+            for fields in csv.reader(handle):
+                disposition_of[fields[17]] = fields[14]  # userfield → disposition
+    answered_members = {m for m, d in disposition_of.items() if d == "ANSWERED"}
     members = members_df.drop_duplicates("member_id")
     payments, sales = [], []
     for row in members.itertuples(index=False):
@@ -112,9 +76,7 @@ def simulate_dial_outcomes(
             sales.append([f"PX{digest}", row.customer_id, "HX-CARE", "health", start.isoformat(),
                           (start + timedelta(days=365)).isoformat(), "2400.00", "annual",
                           "active", "", when.strftime("%Y-%m-%d %H:%M:%S")])
-    counts = {"cdr": len(cdr_lines), "premiums": len(payments), "policies": len(sales)}
-    if cdr_lines:
-        _write_atomic(out_dir / "cdr" / f"campaign-outcomes-{stamp}.csv", cdr_lines)
+    counts = {"cdr": len(attempts), "premiums": len(payments), "policies": len(sales)}
     for feed, header, rows in (
         ("premiums", ["policy_id", "due_date", "amount_due", "paid_at", "amount_paid"], payments),
         ("policies", ["policy_id", "customer_id", "product_code", "product_line", "start_date",
@@ -154,7 +116,7 @@ def simulate_campaign_outcomes(
     with connect(settings) as con:
         con.execute(LEDGER_DDL)
         frame = con.execute(
-            """select m.member_id, m.customer_id, m.phone_e164, m.is_control, m.conversion_rule,
+            """select m.member_id, m.campaign_id, m.customer_id, m.phone_e164, m.is_control, m.conversion_rule,
                       m.subject_id,
                       case when la.item is null then a.attempt_id end as attempt_id,
                       a.sent_at, p.amount_due, m.eligible_from,
@@ -179,7 +141,8 @@ def simulate_campaign_outcomes(
         members_part = fresh.assign(
             conversion_rule=fresh["conversion_rule"].where(~fresh["member_done"], None)
         )
-        counts = simulate_dial_outcomes(members_part, out_dir or settings.landing_dir, seed, when)
+        counts = simulate_outcomes(members_part, out_dir or settings.landing_dir, seed, when,
+                                   settings)
         items = [f"attempt:{a}" for a in fresh["attempt_id"].dropna().unique()]
         items += [f"member:{m}" for m in fresh.loc[~fresh["member_done"], "member_id"].unique()]
         con.executemany(
