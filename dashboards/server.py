@@ -92,14 +92,16 @@ def running_app(settings: Settings | None = None, port: int | None = None) -> It
             process.stderr.close()
 
 
-def serve_forever(settings: Settings | None = None, port: int = DEFAULT_PORT) -> int:
-    """``ccdw dashboard``: run Streamlit in the foreground until interrupted."""
+def serve_forever(settings: Settings | None = None, port: int = DEFAULT_PORT) -> None:
+    """``ccdw dashboard``: become the Streamlit server (exec), so Ctrl-C and SIGTERM reach it
+    directly and no orphaned server outlives the command."""
     settings = settings or get_settings()
     if not settings.serving_path.exists():
         log.warning("no serving copy at %s yet: pages show 'No data yet' until a build publishes one",
                     settings.serving_path)
+    with socket.socket() as probe:
+        if probe.connect_ex((HOST, port)) == 0:
+            raise CcdwError(f"port {port} on {HOST} is already in use; pick another with --port")
     log.info("dashboard on http://%s:%d (CCDW_HOME=%s)", HOST, port, settings.home)
-    try:
-        return subprocess.call(streamlit_command(port), env=app_environment(settings))
-    except KeyboardInterrupt:
-        return 0
+    command = streamlit_command(port)
+    os.execve(command[0], command, app_environment(settings))

@@ -35,6 +35,4 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
             return
         from dashboards.server import serve_forever
 
-        code = serve_forever(settings, port=port)
-        if code not in (0, -2, 130):
-            raise CcdwError(f"streamlit exited with status {code} (is port {port} already in use?)")
+        serve_forever(settings, port=port)

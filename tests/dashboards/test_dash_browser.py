@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -91,3 +92,17 @@ def test_filters_in_the_url_apply_to_a_deep_linked_page(chromium: None, sample_h
             assert page.query_selector('[data-testid="stException"]') is None
         finally:
             browser.close()
+
+
+def test_ccdw_dashboard_refuses_a_busy_port(tmp_path) -> None:
+    with socket.socket() as busy:
+        busy.bind((HOST, 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "ccdw.cli", "dashboard", "--port", str(port)],
+            env={"CCDW_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"},
+            capture_output=True, text=True, timeout=300, check=False,
+        )
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
