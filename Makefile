@@ -16,11 +16,23 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+# The whole pipeline once through Dagster (ingest → dbt → scores → campaign lists → serving
+# copy → reports and alerts), then the campaign loop, then dashboard screenshots. The demo
+# recipients only make the .eml files appear in $(CCDW_HOME)/outbox; no SMTP is configured.
 demo: venv
 	$(BIN)/ccdw generate --scale $(DEMO_SCALE) --seed 42 --out $(CCDW_HOME)/landing
-	$(BIN)/ccdw ingest
-	$(BIN)/ccdw build
-	@echo "ccdw demo: results are under $(CCDW_HOME) (warehouse: $(CCDW_HOME)/warehouse.duckdb)"
+	CCDW_REPORT_RECIPIENTS=$${CCDW_REPORT_RECIPIENTS:-managers@example.cn} \
+	CCDW_ALERTS_DEFAULT_RECIPIENT=$${CCDW_ALERTS_DEFAULT_RECIPIENT:-alerts-desk@example.cn} \
+	$(BIN)/ccdw run
+	$(MAKE) --no-print-directory demo-campaigns
+	$(BIN)/ccdw dashboard --screenshots
+	@echo ""
+	@echo "ccdw demo done. Results under $(CCDW_HOME):"
+	@echo "  warehouse      $(CCDW_HOME)/warehouse.duckdb (serving copy: $(CCDW_HOME)/serving/)"
+	@echo "  reports        $(CCDW_HOME)/reports/"
+	@echo "  alerts/reports $(CCDW_HOME)/outbox/*.eml"
+	@echo "  screenshots    $(CCDW_HOME)/screenshots/"
+	@echo "  dashboards     make dashboard  (http://127.0.0.1:8501)"
 
 # The campaign loop (docs/dialer.md): lists, push as call files into a local spool, simulated
 # outcomes landed by the next ingest, campaign marts rebuilt, lift printed. Needs `make demo`.

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from campaigns.handmade import AS_OF, build_handmade, phone
 from ccdw.campaigns import build_campaigns
 from ccdw.campaigns.definitions import load_campaigns
 from ccdw.db import connect
 from ccdw.errors import CcdwError
 from ccdw.settings import Settings
+from tests.campaigns.handmade import AS_OF, build_handmade, phone
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from campaigns.handmade import build_handmade
 from ccdw.settings import Settings
+from tests.campaigns.handmade import build_handmade
 
 
 def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -8,13 +8,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from telephony.ami_server import AmiTestServer
 
 from ccdw.campaigns import build_campaigns
 from ccdw.campaigns.simulate import simulate_campaign_outcomes
 from ccdw.db import connect
 from ccdw.settings import Settings
 from telephony_adapter import dial, reconcile
+from tests.telephony.ami_server import AmiTestServer
 
 # The tiny data ends Sunday 2026-11-29; the lists are built the next morning.
 AS_OF = datetime(2026, 11, 30, 9, 30)
@@ -22,10 +22,9 @@ AS_OF = datetime(2026, 11, 30, 9, 30)
 
 @pytest.mark.slow
 def test_build_push_land_and_measure(tiny_scored: Settings, tmp_path: Path) -> None:
-    from conftest import copy_home
-
     from ccdw.warehouse import build
     from ingest.run import ingest_landing
+    from tests.conftest import copy_home
 
     settings = copy_home(tiny_scored, tmp_path / "home").model_copy(update={
         "asterisk_spool_dir": tmp_path / "spool", "ami_user": "ccdw", "ami_secret": "s3cret"})

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from dash_sample import build_sample_warehouse
 
 from ccdw.settings import Settings
+from tests.dashboards.dash_sample import build_sample_warehouse
 
 
 @pytest.fixture(scope="session")

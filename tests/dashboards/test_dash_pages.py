@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from dash_sample import APP, PAGE_FILES
 from streamlit.testing.v1 import AppTest
 
 from ccdw.settings import Settings
 from dashboards.ui import NO_DATA
+from tests.dashboards.dash_sample import APP, PAGE_FILES
 
 TIMEOUT = 120
 
@@ -71,7 +71,7 @@ def test_page_on_empty_home_says_no_data(page: str, empty_home: Settings, use_ho
 def test_tables_present_but_empty(tmp_path, use_home) -> None:
     """Missing rows (tables exist, no data in range) is a clear state too, not a traceback."""
     settings = use_home(Settings(home=tmp_path / "h"))
-    from dash_sample import build_sample_warehouse
+    from tests.dashboards.dash_sample import build_sample_warehouse
 
     build_sample_warehouse(settings.serving_path, end=date(2020, 1, 14))
     at = open_page("queues", dates=(date(2020, 1, 20), date(2020, 1, 21)))

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dash_sample import APP, build_sample_warehouse
 from streamlit.testing.v1 import AppTest
 
 from ccdw.settings import Settings
 from dashboards import data
 from dashboards.filters import Filters
+from tests.dashboards.dash_sample import APP, build_sample_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -169,7 +169,7 @@ def test_filters_bind_values_never_splice_them(tmp_path: Path) -> None:
 
 
 def build_sample_end():
-    from dash_sample import END
+    from tests.dashboards.dash_sample import END
 
     return END
 

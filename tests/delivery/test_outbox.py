@@ -11,12 +11,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SmtpServer, smtp_settings
 
 from ccdw.db import connect
 from ccdw.delivery.alerts import enqueue_alerts, enqueue_and_commit, reroute_undeliverable
 from ccdw.delivery.outbox import IN_DOUBT_PREFIX, ensure_outbox_schema, send_pending, site_now
 from ccdw.settings import Settings
+from tests.delivery.conftest import SmtpServer, smtp_settings
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import REPORT_DAY, SmtpServer, smtp_settings
 
 from ccdw.db import connect
 from ccdw.delivery.report_data import default_period, period_for
 from ccdw.delivery.reports import render_report
 from ccdw.errors import CcdwError
 from ccdw.settings import CenterSettings, Settings
+from tests.delivery.conftest import REPORT_DAY, SmtpServer, smtp_settings
 
 
 def test_default_periods_are_yesterday_and_last_full_week() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ingest_test_helpers import copy_corpus
 
 from ccdw.settings import Settings
+from tests.ingest.ingest_test_helpers import copy_corpus
 
 
 @pytest.fixture

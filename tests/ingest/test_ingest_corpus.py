@@ -8,10 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-from ingest_test_helpers import copy_corpus, query
 
 from ccdw.settings import Settings
 from ingest.run import IngestSummary, ingest_landing
+from tests.ingest.ingest_test_helpers import copy_corpus, query
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ def test_cdr_bad_rows_are_quarantined_with_line_and_reason(corpus_run) -> None:
 
 
 def _line(rel: str, line_no: int) -> str:
-    from ingest_test_helpers import CORPUS
+    from tests.ingest.ingest_test_helpers import CORPUS
 
     return (CORPUS / rel).read_text(encoding="utf-8").splitlines()[line_no - 1]
 

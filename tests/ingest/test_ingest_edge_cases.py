@@ -6,10 +6,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from ingest_test_helpers import CORPUS, query
-
 from ccdw.settings import Settings
 from ingest.run import ingest_landing
+from tests.ingest.ingest_test_helpers import CORPUS, query
 
 EDGE = CORPUS.parent / "edge"
 

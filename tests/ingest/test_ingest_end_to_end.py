@@ -7,11 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ingest_test_helpers import query
-
 from ccdw.settings import Settings
 from ingest.feeds import FEEDS
 from ingest.run import ingest_landing
+from tests.ingest.ingest_test_helpers import query
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
-from ingest_test_helpers import ARRIVAL, copy_corpus, query
 
 from ccdw.settings import Settings
 from ingest.feeds import FEEDS
 from ingest.run import PAUSE_ENV, ingest_landing
+from tests.ingest.ingest_test_helpers import ARRIVAL, copy_corpus, query
 
 REPO = Path(__file__).resolve().parents[2]
 

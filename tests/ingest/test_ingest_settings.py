@@ -9,10 +9,10 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-from ingest_test_helpers import CORPUS, query
 
 from ccdw.settings import Settings
 from ingest.run import ingest_landing
+from tests.ingest.ingest_test_helpers import CORPUS, query
 
 
 def _landing_with(tmp_path: Path, *rels: str) -> Path:

@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from mlmarts import scenario
 
 from ccdw.settings import Settings
+from tests.ml.mlmarts import scenario
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import private_copy
-from mlmarts import AS_OF, PLANTS, MartBuilder, scenario
 
 from ccdw.errors import CcdwError
 from ccdw.settings import Settings
 from models_ml.feedback import record_feedback, tune
 from models_ml.score import score
+from tests.ml.conftest import private_copy
+from tests.ml.mlmarts import AS_OF, PLANTS, MartBuilder, scenario
 
 
 def _alerts(settings: Settings) -> list[dict[str, object]]:

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import duckdb
-from conftest import private_copy
 
 from ccdw.settings import Settings
+from tests.ml.conftest import private_copy
 
 
 def run_ccdw(home: Path, *args: str) -> subprocess.CompletedProcess[str]:

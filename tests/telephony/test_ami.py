@@ -8,9 +8,9 @@ import pytest
 
 from ccdw.db import connect
 from ccdw.errors import CcdwError
-from telephony.ami_server import AmiServerState, AmiTestServer
-from telephony.helpers import NOW, add_member, attempts
 from telephony_adapter import dial
+from tests.telephony.ami_server import AmiServerState, AmiTestServer
+from tests.telephony.helpers import NOW, add_member, attempts
 
 # Last digit of the number picks the server's Reason code (see ami_server.DEFAULT_REASONS).
 PHONES = {

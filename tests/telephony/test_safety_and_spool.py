@@ -9,8 +9,6 @@ from datetime import datetime, timedelta
 import pytest
 
 from ccdw.db import connect
-from telephony.ami_server import AmiTestServer
-from telephony.helpers import NOW, add_member, attempts
 from telephony_adapter import dial
 from telephony_adapter.ami import encode_action
 from telephony_adapter.callfile import Spool
@@ -25,6 +23,8 @@ from telephony_adapter.safety import (
     check_variable,
 )
 from telephony_adapter.store import DialMember
+from tests.telephony.ami_server import AmiTestServer
+from tests.telephony.helpers import NOW, add_member, attempts
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import copy_home
-
 from ccdw.settings import Settings
+from tests.conftest import copy_home
 
 
 def run_ccdw(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -18,7 +18,7 @@ import pytest
 
 from ccdw.settings import Settings
 from ccdw.warehouse import build
-from warehouse.rawdb import RawWriter, queue_log_rows
+from tests.warehouse.rawdb import RawWriter, queue_log_rows
 
 SITE = ZoneInfo("Asia/Shanghai")
 # This room's models (the campaigns room's marts are tested by that room).
