@@ -198,7 +198,9 @@ def pdf(data: ReportData, targets: Targets, chart_list: list[Chart]) -> bytes:
     base = getSampleStyleSheet()
     body = ParagraphStyle("body", parent=base["BodyText"], fontName=PDF_FONT, fontSize=8)
     heading = ParagraphStyle("h", parent=base["Heading2"], fontName=PDF_FONT)
-    story: list[object] = [Paragraph(title(data), heading), Spacer(1, 0.3 * cm)]
+    # STSong-Light has no glyph for the middle dot; a bar reads the same on paper.
+    pdf_title = title(data).replace(" · ", " | ")
+    story: list[object] = [Paragraph(pdf_title, heading), Spacer(1, 0.3 * cm)]
     story.append(
         _table(
             ["KPI", "This period", "Target", "Last week", "vs LW", "Last year", "vs LY"],
@@ -242,5 +244,5 @@ def pdf(data: ReportData, targets: Targets, chart_list: list[Chart]) -> bytes:
     for note in data.notes:
         story.append(Paragraph(f"Note: {note}", body))
     buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=A4, title=title(data)).build(story)
+    SimpleDocTemplate(buffer, pagesize=A4, title=pdf_title).build(story)
     return buffer.getvalue()
