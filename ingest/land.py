@@ -278,19 +278,21 @@ def _typed_expr(
     return typed, reason
 
 
-def _key_expr(feed: Feed, present: set[str]) -> str:
+def _key_expr(feed: Feed, present: set[str], row_key: str) -> str:
+    """``_record_key`` SQL; ``row_key`` (the 128-bit whole-row key) sits only in the branches
+    that need it, so CASE evaluates its second hash just for rows without a natural key."""
     if feed.kind == "cdr":
         if "uniqueid" in present and "sequence" in present:
             return (
                 "case when uniqueid is not null and sequence is not null"
                 " then uniqueid || '#' || sequence::VARCHAR"
-                " when uniqueid is not null then uniqueid else 'row:' || _row_hash || ':' || _row_hash2 end"
+                f" when uniqueid is not null then uniqueid else {row_key} end"
             )
         if "uniqueid" in present:
-            return "coalesce(uniqueid, 'row:' || _row_hash || ':' || _row_hash2)"
-        return "'row:' || _row_hash || ':' || _row_hash2"
+            return f"coalesce(uniqueid, {row_key})"
+        return row_key
     if feed.kind == "queue_log" or not feed.key:
-        return "'row:' || _row_hash || ':' || _row_hash2"
+        return row_key
     return "concat_ws(chr(31), " + ", ".join(f"{_ident(k)}::VARCHAR" for k in feed.key) + ")"
 
 
@@ -312,10 +314,10 @@ def typed_select(feed: Feed, present: set[str], source_sql: str, typed_source: b
     # 64-bit hash in hex (no zero padding: cheaper to store); where the whole row is the identity the key adds a second,
     # differently seeded 64-bit hash (128 bits) so distinct rows cannot collide in practice.
     hashed = ", ".join(_ident(c.name) for c in feed.columns)
+    row_key = f"('row:' || _row_hash || ':' || to_hex(hash('ccdw', {hashed})))"
     return (
-        "select *, " + _key_expr(feed, present) + " as _record_key from (select *,"  # noqa: S608 - trusted SQL
-        f" to_hex(hash({hashed})) as _row_hash,"
-        f" to_hex(hash('ccdw', {hashed})) as _row_hash2"
+        "select *, " + _key_expr(feed, present, row_key) + " as _record_key from (select *,"  # noqa: S608 - trusted SQL
+        f" to_hex(hash({hashed})) as _row_hash"
         " from (select s._line_no, s._raw, s._extra,"
         f" {reason_sql} as _reason, {', '.join(typed_cols)} from {source_sql} s))"
     )
