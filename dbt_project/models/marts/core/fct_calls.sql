@@ -41,6 +41,28 @@ with_numbers as (
         case when calls.direction = 'inbound' then calls.src_e164
             else {{ normalize_phone_e164('calls.dst') }} end as party_e164
     from calls
+),
+
+-- A call's queue entry is keyed by its linkedid or by its first leg's uniqueid. Joining on
+-- `call_id in (call_id, first_uniqueid)` is an OR (non-equi) join that DuckDB runs as a
+-- nested loop (quadratic in calls); unpivoting the two keys turns it into hash joins.
+-- Distinct keys per call keep the old fan-out exactly (one row per matching entry).
+call_keys as (
+    select distinct call_id, match_key
+    from (
+        select call_id, call_id as match_key from with_numbers
+        union all
+        select call_id, first_uniqueid as match_key from with_numbers
+    ) as keys
+    where match_key is not null
+),
+
+call_answers as (
+    select call_keys.call_id, answered_entries.agent_id
+    from call_keys
+    inner join answered_entries
+        on answered_entries.call_id = call_keys.match_key
+        and answered_entries.answer_rank = 1
 )
 
 select
@@ -55,7 +77,7 @@ select
     {{ seconds_between('with_numbers.started_at', 'with_numbers.ended_at') }} as duration_seconds,
     with_numbers.went_through_ivr,
     with_numbers.queue,
-    answered_entries.agent_id,
+    call_answers.agent_id,
     with_numbers.talk_seconds,
     with_numbers.disposition,
     with_numbers.userfield as campaign_member_id,
@@ -63,8 +85,7 @@ select
     identity.customer_id,
     with_numbers.last_source_file_id
 from with_numbers
-left join answered_entries
-    on answered_entries.call_id in (with_numbers.call_id, with_numbers.first_uniqueid)
-    and answered_entries.answer_rank = 1
+left join call_answers
+    on call_answers.call_id = with_numbers.call_id
 left join identity
     on identity.phone_e164 = with_numbers.party_e164
