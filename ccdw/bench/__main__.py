@@ -60,7 +60,7 @@ def main() -> None:
         table.add_column(column)
     for row in results:
         table.add_row(*(_fmt(row.get(c)) for c in columns))
-    Console().print(table)
+    Console(width=220).print(table)  # wide enough for every column when piped
 
 
 def _fmt(value: object) -> str:
