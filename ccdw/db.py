@@ -37,6 +37,18 @@ def connect(
         con.close()
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """``begin`` … ``commit``, or ``rollback`` on any exception (a kill rolls back by itself)."""
+    con.execute("begin")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
 def publish(settings: Settings | None = None) -> Path:
     """Copy the (closed) warehouse to the serving path atomically.
 

@@ -239,18 +239,11 @@ def enqueue_and_commit(
     settings: Settings | None = None, anomaly_ids: list[str] | None = None
 ) -> int:
     """Enqueue alerts in a transaction of our own (the Dagster alerts asset, the CLI)."""
-    from ccdw.db import connect
+    from ccdw.db import connect, transaction
 
     settings = settings or get_settings()
-    with connect(settings) as con:
-        con.execute("begin")
-        try:
-            count = enqueue_alerts(con, settings, anomaly_ids)
-        except BaseException:
-            con.execute("rollback")
-            raise
-        con.execute("commit")
-    return count
+    with connect(settings) as con, transaction(con):
+        return enqueue_alerts(con, settings, anomaly_ids)
 
 
 def latest_detected_at(settings: Settings | None = None) -> datetime | None:

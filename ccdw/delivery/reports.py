@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ccdw.db import connect
+from ccdw.db import connect, transaction
 from ccdw.delivery import report_render as render
 from ccdw.delivery.outbox import (
     OutboxMessage,
@@ -181,11 +181,5 @@ def _enqueue(settings: Settings, messages: list[OutboxMessage]) -> int:
         return 0
     with connect(settings) as con:
         ensure_outbox_schema(con)
-        con.execute("begin")
-        try:
-            count = enqueue_many(con, messages, settings)
-        except BaseException:
-            con.execute("rollback")
-            raise
-        con.execute("commit")
-    return count
+        with transaction(con):
+            return enqueue_many(con, messages, settings)
