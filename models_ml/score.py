@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from ccdw.db import connect
+from ccdw.db import connect, transaction
 from ccdw.ops import ensure_ops_schema
 from ccdw.settings import Settings, get_settings
 from models_ml.anomalies import detect, persist_alerts, typology_counts
@@ -150,8 +150,7 @@ def score(settings: Settings | None = None, config_dir: Path | None = None) -> d
         value = score_value(features, value_cfg)
         alerts = detect(con, anomaly_cfg, as_of)
         now = _site_now(settings)
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             _write_customer_value(con, value, value_version, now)
             persisted = persist_alerts(con, anomaly_cfg, alerts, anomaly_version, now)
             enqueued = _enqueue(con, settings, persisted.new_ids)
@@ -173,10 +172,6 @@ def score(settings: Settings | None = None, config_dir: Path | None = None) -> d
                 anomaly_metrics,
                 fingerprint,
             )
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
     summary: dict[str, object] = {
         "as_of": as_of.isoformat(),
         "data_fingerprint": fingerprint,

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import duckdb
 
 from ccdw.campaigns.schema import ensure_campaign_schema
+from ccdw.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -140,25 +141,21 @@ def record_attempts(
         }
     )
     con.register("new_attempts_df", frame)
-    con.execute("begin transaction")
     try:
-        con.execute(
-            """insert into ops.dial_attempts
-               (attempt_id, member_id, action_id, sent_at, attempt_no, via)
-               select attempt_id, member_id, attempt_id, $now, attempt_no, $via
-               from new_attempts_df""",
-            {"now": now, "via": via},
-        )
-        con.execute(
-            """update ops.campaign_members m
-               set status = 'dialing', attempts = coalesce(m.attempts, 0) + 1, updated_at = $now
-               from new_attempts_df n where n.member_id = m.member_id""",
-            {"now": now},
-        )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            con.execute(
+                """insert into ops.dial_attempts
+                   (attempt_id, member_id, action_id, sent_at, attempt_no, via)
+                   select attempt_id, member_id, attempt_id, $now, attempt_no, $via
+                   from new_attempts_df""",
+                {"now": now, "via": via},
+            )
+            con.execute(
+                """update ops.campaign_members m
+                   set status = 'dialing', attempts = coalesce(m.attempts, 0) + 1, updated_at = $now
+                   from new_attempts_df n where n.member_id = m.member_id""",
+                {"now": now},
+            )
     finally:
         con.unregister("new_attempts_df")
     return list(frame["attempt_id"])
@@ -184,8 +181,7 @@ def record_attempt(
 ) -> str:
     """Insert the attempt and mark the member dialing, committed, before anything is sent."""
     attempt_id = attempt_id_for(member)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(
             """insert into ops.dial_attempts
                (attempt_id, member_id, action_id, sent_at, attempt_no, via)
@@ -198,10 +194,6 @@ def record_attempt(
                where member_id = ?""",
             [now, member.member_id],
         )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return attempt_id
 
 
@@ -228,8 +220,7 @@ def record_final(
     """Close an attempt and move its member on: done, or back to eligible after the retry gap."""
     if final_status not in FINAL_STATUSES:
         raise ValueError(f"unknown final status {final_status!r}")
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(
             """update ops.dial_attempts
                set final_status = ?, final_at = ?, final_source = ?,
@@ -252,10 +243,6 @@ def record_final(
                  and m.status in ('dialing', 'queued')""",
             [final_status, final_status, now, now, attempt_id],
         )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 def open_attempts(con: duckdb.DuckDBPyConnection, via: str | None = None) -> list[tuple]:

@@ -7,7 +7,8 @@ sidebar as an analyst does. Two rounds: ``cold`` (first visit after the server s
 cache empty) and ``warm`` (query results cached). Target: < 2 s per page.
 
 ``python -m ccdw.bench.dashboards --scale medium [--home DIR]`` prints the rows; ``--home``
-reuses a home whose serving copy is already published (e.g. after ``make demo``).
+serves a home that already holds a warehouse (e.g. after ``make demo``); otherwise the built and
+scored home of ``scale`` comes from the benchmark cache (``ccdw.bench.homes``).
 ``make bench`` calls :func:`run`.
 """
 
@@ -19,29 +20,12 @@ import logging
 from pathlib import Path
 
 from ccdw.db import publish
-from ccdw.settings import Settings, get_settings
+from ccdw.settings import Settings
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SCALE = "medium"
-SEED = 42
 TARGET_SECONDS = 2.0
-
-
-def _prepare(settings: Settings, scale: str) -> Settings:
-    """Generate, ingest, build and score ``scale`` data into ``settings.home``; publish."""
-    from ccdw.generate import generate
-    from ccdw.warehouse import build
-    from ingest.run import ingest_landing
-    from models_ml.score import score
-
-    data = settings.home / f"data-{scale}"
-    generate(data, scale=scale, seed=SEED)
-    ingest_landing(data, settings=settings)
-    build(settings)
-    score(settings)
-    publish(settings)
-    return settings
 
 
 def measure(settings: Settings, scale: str) -> list[dict[str, object]]:
@@ -74,13 +58,16 @@ def measure(settings: Settings, scale: str) -> list[dict[str, object]]:
 
 
 def run(settings: Settings | None = None, scale: str | None = None) -> list[dict[str, object]]:
-    settings = settings or get_settings()
+    """Time every page on ``settings.home`` when it holds a warehouse, else on the benchmark
+    cache's built and scored home for ``scale`` (``ccdw.bench.homes``)."""
+    from ccdw.bench.homes import built_home
+
     scale = scale or DEFAULT_SCALE
-    if not settings.serving_path.exists():
-        if settings.warehouse_path.exists():
+    if settings is not None and settings.warehouse_path.exists():
+        if not settings.serving_path.exists():
             publish(settings)
-        else:
-            _prepare(settings, scale)
+    else:
+        settings, _, _ = built_home(scale, scored=True)
     return measure(settings, scale)
 
 
@@ -92,7 +79,7 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=None, help="reuse this CCDW_HOME")
     args = parser.parse_args()
     setup_logging()
-    settings = Settings(home=args.home) if args.home else get_settings()
+    settings = Settings(home=args.home) if args.home else None
     for row in run(settings, args.scale):
         print(json.dumps(row))
 

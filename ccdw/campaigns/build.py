@@ -33,7 +33,7 @@ from ccdw.campaigns.definitions import PARAMETER, Campaign, load_campaigns
 from ccdw.campaigns.phones import normalize
 from ccdw.campaigns.schema import ensure_campaign_schema
 from ccdw.campaigns.windows import first_open_moment
-from ccdw.db import connect
+from ccdw.db import connect, transaction
 from ccdw.errors import CcdwError
 from ccdw.settings import Settings, get_settings
 from telephony_adapter.store import reconcile_from_cdrs
@@ -402,8 +402,7 @@ def build_campaigns(
         # members for their next attempt.
         reconcile_from_cdrs(con, _site_now(settings), site_timezone=settings.timezone,
                             cdr_usegmtime=settings.cdr_usegmtime)
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             con.execute(CANDIDATES_DDL)
             rows_read = {
                 c.campaign_id: _load_candidates(con, c, as_of, overrides.get(c.campaign_id, {}))
@@ -427,10 +426,6 @@ def build_campaigns(
                      counts["candidates"], counts["eligible"], counts["control"],
                      sum(excluded.values()), json.dumps(excluded)],
                 )
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
     summary: dict[str, object] = {"as_of": as_of.isoformat(sep=" "), "campaigns": per_campaign,
                                   **changes}
     log.debug("campaigns built as of %s: %s", as_of, summary)
