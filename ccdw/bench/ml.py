@@ -41,11 +41,16 @@ print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_kb / 1024, "summary": 
 
 
 def _scratch_copy(built: Settings, work: Path) -> Settings:
-    """A copy of a built home's warehouse, so that the first score meets empty ``ml`` tables
-    and the cached home stays as built."""
+    """A copy of a built home's warehouse without ``ml`` outputs or queued messages, so that
+    the first score starts from nothing and the cached home stays as it was."""
     settings = Settings(home=work / "home")
     settings.home.mkdir(parents=True)
     shutil.copy2(built.warehouse_path, settings.warehouse_path)
+    from ccdw.db import connect
+
+    with connect(settings) as con:  # the cached home may have been scored (dashboards bench)
+        con.execute("drop schema if exists ml cascade")
+        con.execute("delete from ops.outbox")
     return settings
 
 
