@@ -7,8 +7,9 @@ Values the user picks travel only as ``?`` parameters. Column expressions passed
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 # Rows whose center is the picked center or lies below it (province → city → county).
 _CENTER_SUBQUERY = (
@@ -61,3 +62,12 @@ class Filters:
         if self.queues:
             text += f" · queues: {', '.join(self.queues)}"
         return text
+
+
+def local_days_as_epochs(start: date, end: date, tz: str) -> tuple[int, int]:
+    """The site-local days ``start``..``end`` in ``tz`` as epoch seconds [first, after): a filter
+    on a raw epoch column that the scan can prune, instead of a local date per row."""
+    zone = ZoneInfo(tz)
+    first = datetime.combine(start, time(), zone)
+    after = datetime.combine(end + timedelta(days=1), time(), zone)
+    return int(first.timestamp()), int(after.timestamp())

@@ -9,6 +9,7 @@ when it is missing.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import time
@@ -61,6 +62,12 @@ class PageShot:
     no_data: bool
     errors: list[str]
     visit: int = 1
+    # Wall-clock (epoch) start and end of the timed load, to match the server's log.
+    started_at: float = 0.0
+    loaded_at: float = 0.0
+    load1: float = 0.0  # the machine's 1-minute load average when the page had loaded
+    # Opened by URL: seconds until Streamlit's JavaScript had drawn its (empty) app shell.
+    shell_seconds: float | None = None
 
     def as_row(self) -> dict[str, object]:
         row = asdict(self)
@@ -118,15 +125,20 @@ def _shoot(
     navigate: bool = False,
 ) -> PageShot:
     url = f"{base_url}/{path}"
+    started_at = time.time()
     started = time.perf_counter()
+    shell_seconds: float | None = None
     nav = browser_page.locator('[data-testid="stSidebarNav"]')  # type: ignore[attr-defined]
     if navigate and nav.count():
         # As an analyst moves between pages: the app is already open, only the page runs.
         nav.get_by_role("link", name=NAV_TITLES[slug], exact=True).click()
     else:
         browser_page.goto(url, wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)  # type: ignore[attr-defined]
+        browser_page.wait_for_selector('[data-testid="stApp"]', timeout=PAGE_TIMEOUT_MS)  # type: ignore[attr-defined]
+        shell_seconds = round(time.perf_counter() - started, 3)
     _wait_rendered(browser_page, heading)
     load_seconds = time.perf_counter() - started
+    loaded_at = time.time()
     if lookup:  # show the 360 view too: type a customer ID as an analyst would
         field = browser_page.get_by_label("Customer ID or phone number")  # type: ignore[attr-defined]
         field.fill(lookup)
@@ -153,6 +165,8 @@ def _shoot(
         page=slug, url=url, path=target, load_seconds=round(load_seconds, 3),
         charts=count('[data-testid="stVegaLiteChart"]'), tables=count('[data-testid="stDataFrame"]'),
         metrics=count('[data-testid="stMetric"]'), no_data=no_data, errors=errors,
+        started_at=started_at, loaded_at=loaded_at, load1=round(os.getloadavg()[0], 1),
+        shell_seconds=shell_seconds,
     )
 
 

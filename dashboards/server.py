@@ -7,12 +7,14 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from ccdw.errors import CcdwError
 from ccdw.settings import Settings, get_settings
@@ -33,7 +35,8 @@ def free_port() -> int:
 
 def streamlit_command(port: int, *, headless: bool = True) -> list[str]:
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP_PATH),
+        # `streamlit run`, with the pages' heavy imports done at server start (dashboards.serve).
+        sys.executable, "-m", "dashboards.serve", "run", str(APP_PATH),
         "--server.address", HOST,
         "--server.port", str(port),
         "--server.headless", "true" if headless else "false",
@@ -51,11 +54,20 @@ def app_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
-def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+def _tail(stream: IO[bytes], lines: int = 5) -> str:
+    stream.flush()
+    stream.seek(0)
+    return " | ".join(stream.read().decode(errors="replace").strip().splitlines()[-lines:])
+
+
+def wait_until_healthy(
+    base_url: str, process: subprocess.Popen[bytes], timeout: float, log: IO[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise CcdwError(f"streamlit exited with status {process.returncode} before serving {base_url}")
+            tail = f": {_tail(log)}" if log is not None else ""
+            raise CcdwError(f"streamlit exited with status {process.returncode} before serving {base_url}{tail}")
         try:
             with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as reply:
                 if reply.status == 200:
@@ -67,19 +79,30 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], timeout:
 
 
 @contextmanager
-def running_app(settings: Settings | None = None, port: int | None = None) -> Iterator[str]:
-    """Serve the dashboard for ``settings.home`` on 127.0.0.1; yields the base URL."""
+def running_app(
+    settings: Settings | None = None, port: int | None = None, log_path: Path | None = None
+) -> Iterator[str]:
+    """Serve the dashboard for ``settings.home`` on 127.0.0.1; yields the base URL.
+
+    The server's log (stderr: Streamlit's and the app's per-query and per-run timings) goes
+    to ``log_path``, else to a temporary file that is dropped with the server. A file, not a
+    pipe: nobody reads a pipe while the app runs, and a full one would stall the server."""
     settings = settings or get_settings()
     port = port or free_port()
     base_url = f"http://{HOST}:{port}"
+    if log_path is not None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_file: IO[bytes] = open(log_path, "w+b") if log_path else tempfile.TemporaryFile()  # noqa: SIM115
+    started = time.perf_counter()
     process = subprocess.Popen(
         streamlit_command(port),
         env=app_environment(settings),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log_file,
     )
     try:
-        wait_until_healthy(base_url, process, STARTUP_TIMEOUT_SECONDS)
+        wait_until_healthy(base_url, process, STARTUP_TIMEOUT_SECONDS, log_file)
+        log.info("dashboard server answered on %s after %.2f s", base_url, time.perf_counter() - started)
         yield base_url
     finally:
         process.terminate()
@@ -88,8 +111,7 @@ def running_app(settings: Settings | None = None, port: int | None = None) -> It
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+        log_file.close()
 
 
 def serve_forever(settings: Settings | None = None, port: int = DEFAULT_PORT) -> None:

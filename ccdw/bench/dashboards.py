@@ -1,10 +1,21 @@
 """Dashboard benchmark: page load times in headless Chromium against a served warehouse.
 
 A page counts as loaded when its script finished and every visible chart and table drew
-itself (``dashboards.screenshots``). The browser opens the app once (``open_app``: Streamlit's
-own JavaScript, the session, the Overview page), then moves between pages through the
-sidebar as an analyst does. Two rounds: ``cold`` (first visit after the server started, query
-cache empty) and ``warm`` (query results cached). Target: < 2 s per page.
+itself (``dashboards.screenshots``). Rows, in order:
+
+- ``dashboard.server_start``: ``streamlit run`` until the server answers its health check
+  (Python and Streamlit start-up; the app's modules are preloaded here, ``dashboards.serve``).
+- ``dashboard.open_app``: the browser opens the app by URL: Streamlit's own JavaScript and
+  its app shell (``shell_s``), the session, the first script run, the Overview page drawn.
+- ``dashboard.<page>.cold`` / ``.warm``: the browser then moves between pages through the
+  sidebar as an analyst does, twice: ``cold`` (first visit after the server started, query
+  cache empty) and ``warm`` (query results cached). Target: < 2 s per page.
+
+Each page row carries the browser's wall seconds and, from the server's log, what the server
+spent on that visit: ``script_s`` (script runs, wall), ``script_cpu_s`` (server process CPU),
+``queries`` and ``query_s`` (cache misses, including opening the serving copy). The rest of
+``seconds`` is the browser: messages, charts and tables drawing. ``load1`` is the machine's
+1-minute load average when the page loaded (2 cores: a loaded machine is slower).
 
 ``python -m ccdw.bench.dashboards --scale medium [--home DIR]`` prints the rows; ``--home``
 serves a home that already holds a warehouse (e.g. after ``make demo``); otherwise the built and
@@ -17,6 +28,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import re
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from ccdw.db import publish
@@ -26,6 +41,50 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SCALE = "medium"
 TARGET_SECONDS = 2.0
+# The app logs one line per script run (dashboards/app.py).
+_SCRIPT_LINE = re.compile(
+    r"script page=(?P<page>\S+) seconds=(?P<seconds>[\d.]+) cpu_seconds=(?P<cpu>[\d.]+) "
+    r"queries=(?P<queries>\d+) query_seconds=(?P<query_s>[\d.]+) open_seconds=[\d.]+ at=(?P<at>[\d.]+)"
+)
+
+
+@dataclass(frozen=True)
+class ScriptRun:
+    page: str
+    seconds: float
+    cpu_seconds: float
+    queries: int
+    query_seconds: float
+    at: float
+
+
+def script_runs(server_log: Path) -> list[ScriptRun]:
+    """The per-run lines the app wrote to the server's log."""
+    if not server_log.exists():
+        return []
+    runs = []
+    for line in server_log.read_text(errors="replace").splitlines():
+        found = _SCRIPT_LINE.search(line)
+        if found:
+            runs.append(
+                ScriptRun(
+                    page=found["page"], seconds=float(found["seconds"]), cpu_seconds=float(found["cpu"]),
+                    queries=int(found["queries"]), query_seconds=float(found["query_s"]), at=float(found["at"]),
+                )
+            )
+    return runs
+
+
+def server_side(runs: list[ScriptRun], page: str, started_at: float, loaded_at: float) -> dict[str, object]:
+    """What the server spent on one visit: the runs of ``page`` that ended while it loaded."""
+    mine = [r for r in runs if r.page == page and started_at <= r.at <= loaded_at]
+    return {
+        "script_runs": len(mine),
+        "script_s": round(sum(r.seconds for r in mine), 3),
+        "script_cpu_s": round(sum(r.cpu_seconds for r in mine), 3),
+        "queries": sum(r.queries for r in mine),
+        "query_s": round(sum(r.query_seconds for r in mine), 3),
+    }
 
 
 def measure(settings: Settings, scale: str) -> list[dict[str, object]]:
@@ -34,9 +93,17 @@ def measure(settings: Settings, scale: str) -> list[dict[str, object]]:
     from dashboards.server import running_app
 
     lookup = sample_customer(settings)
-    rows: list[dict[str, object]] = []
-    with running_app(settings) as base_url:
-        shots = capture_pages(base_url, settings.home / "bench-shots", rounds=2, lookup=lookup)
+    out_dir = settings.home / "bench-shots"
+    server_log = out_dir / "server.log"
+    started = time.perf_counter()
+    with running_app(settings, log_path=server_log) as base_url:
+        server_start = time.perf_counter() - started
+        shots = capture_pages(base_url, out_dir, rounds=2, lookup=lookup)
+    runs = script_runs(server_log)
+    rows: list[dict[str, object]] = [
+        {"bench": "dashboard.server_start", "seconds": round(server_start, 3), "scale": scale,
+         "load1": round(os.getloadavg()[0], 1)},
+    ]
     for shot in shots:
         if shot.visit == 1 and shot.page == PAGES[0][0]:
             name = "dashboard.open_app"  # the browser loads Streamlit itself, then the page
@@ -49,9 +116,12 @@ def measure(settings: Settings, scale: str) -> list[dict[str, object]]:
                 "scale": scale,
                 "target_s": TARGET_SECONDS,
                 "within_target": shot.load_seconds < TARGET_SECONDS,
+                **server_side(runs, shot.page, shot.started_at, shot.loaded_at),
                 "charts": shot.charts,
                 "tables": shot.tables,
                 "errors": len(shot.errors),
+                "load1": shot.load1,
+                **({"shell_s": shot.shell_seconds} if shot.shell_seconds is not None else {}),
             }
         )
     return rows

@@ -54,14 +54,16 @@ def segments() -> None:
 
 def pareto() -> None:
     where, params = scored_where()
+    # One sort: rank and running value share in the same window, most valuable first.
     frame = data.query(
-        "with ranked as (select value_score, row_number() over (order by value_score desc) as n, "  # noqa: S608
-        f"count(*) over () as total, sum(greatest(value_score, 0)) over () as value_total "
-        f"from ml.customer_value v where {where}"
-        "), curve as (select n, total, sum(greatest(value_score, 0)) over (order by n) "
-        "/ nullif(value_total, 0) as value_share from ranked) "
-        "select n / total as customer_share, value_share, "
-        "max(value_share) filter (n <= ceil(total * 0.2)) over () as top20 from curve "
+        "with scores as (select value_score, greatest(value_score, 0) as value "  # noqa: S608
+        f"from ml.customer_value v where {where}), "
+        "totals as (select count(*) as total, sum(value) as value_total from scores), "
+        "curve as (select row_number() over w as n, sum(value) over w as running from scores "
+        "window w as (order by value_score desc rows between unbounded preceding and current row)) "
+        "select n / total as customer_share, running / nullif(value_total, 0) as value_share, "
+        "max(running) filter (n <= ceil(total * 0.2)) over () / nullif(value_total, 0) as top20 "
+        "from curve, totals "
         # Keep the curve light (about 200 points) however many customers there are.
         "qualify n % greatest(total // 200, 1) = 0 or n = total order by n",
         params,

@@ -6,7 +6,15 @@ import altair as alt
 import streamlit as st
 
 from dashboards import data, ui
-from dashboards.kpis import QUEUE_FILTER, QUEUE_MEASURES
+from dashboards.kpis import (
+    QUEUE_FILTER,
+    QUEUE_MEASURES,
+    WAIT_BUCKET,
+    WAIT_CAP,
+    WAIT_FILTER,
+    WAIT_MART,
+    wait_distribution_sql,
+)
 
 ui.header("Queues", "队列", "Where and when callers wait: 30-minute intervals by weekday, waits and abandons.")
 f = ui.filters()
@@ -19,9 +27,6 @@ HEATMAP_MEASURES = {
     "Calls offered": ("offered", ",.0f", "blues", False),
     "ASA (s)": ("asa_seconds", ".0f", "redyellowgreen", True),
 }
-CALL_FILTER = {"date_expr": "cast(entered_at as date)", "center_expr": "center_id", "queue_expr": "queue"}
-WAIT_BUCKET = 10
-WAIT_CAP = 300
 MIN_BUCKET_CALLS = 10
 
 
@@ -77,13 +82,9 @@ def heatmap() -> None:
 
 
 def waits() -> None:
-    where, params = f.where(**CALL_FILTER)
-    frame = data.query(
-        f"select least(floor(wait_seconds / {WAIT_BUCKET}) * {WAIT_BUCKET}, {WAIT_CAP}) as wait_from, "  # noqa: S608
-        "outcome, count(*) as calls from marts.fct_queue_calls "
-        f"where wait_seconds is not null and {where} group by all order by wait_from",
-        params,
-    )
+    where, params = f.where(**WAIT_FILTER)
+    # The pre-aggregated mart when the serving copy has it, else the fact (same result).
+    frame = data.query(wait_distribution_sql(where, from_mart=data.has_table(WAIT_MART)), params)
     if ui.is_empty(frame):
         return
     left, right = st.columns(2)
