@@ -10,7 +10,7 @@ DuckDB types; columns a file does not carry are NULL) followed by the ingest met
 ``_file_id``       BIGINT     ``raw.ingest_files.file_id`` of the file it came from
 ``_line_no``       BIGINT     physical 1-based line in the decompressed file
 ``_record_key``    VARCHAR    the record identity (warehouse-contract "Record identity")
-``_row_hash``      VARCHAR    hash of the contract columns: same key + same hash = duplicate
+``_row_hash``      UBIGINT    hash of the contract columns: same key + same hash = duplicate
 ``_extra``         JSON       extra columns a CRM export carried, ``{"col": "value"}``; NULL if none
 =================  =========  ====================================================
 
@@ -191,7 +191,7 @@ METADATA_COLUMNS: tuple[Column, ...] = (
     Column("_file_id", "BIGINT"),
     Column("_line_no", "BIGINT"),
     Column("_record_key", "VARCHAR"),
-    Column("_row_hash", "VARCHAR"),
+    Column("_row_hash", "UBIGINT"),
     Column("_extra", "JSON"),
 )
 

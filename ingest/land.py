@@ -311,13 +311,14 @@ def typed_select(feed: Feed, present: set[str], source_sql: str, typed_source: b
         if reasons
         else "s._problem"
     )
-    # 64-bit hash in hex (no zero padding: cheaper to store); where the whole row is the identity the key adds a second,
-    # differently seeded 64-bit hash (128 bits) so distinct rows cannot collide in practice.
+    # _row_hash: DuckDB's 64-bit hash of the typed columns, stored as UBIGINT. Where the whole
+    # row is the identity, the key is both hashes in hex (a second, differently seeded 64-bit
+    # hash: 128 bits, so distinct rows cannot collide in practice).
     hashed = ", ".join(_ident(c.name) for c in feed.columns)
-    row_key = f"('row:' || _row_hash || ':' || to_hex(hash('ccdw', {hashed})))"
+    row_key = f"('row:' || to_hex(_row_hash) || ':' || to_hex(hash('ccdw', {hashed})))"
     return (
         "select *, " + _key_expr(feed, present, row_key) + " as _record_key from (select *,"  # noqa: S608 - trusted SQL
-        f" to_hex(hash({hashed})) as _row_hash"
+        f" hash({hashed}) as _row_hash"
         " from (select s._line_no, s._raw, s._extra,"
         f" {reason_sql} as _reason, {', '.join(typed_cols)} from {source_sql} s))"
     )
@@ -378,18 +379,32 @@ def write_raw(
     table = f"raw.{feed.name}"
     from_sql, params = source if source is not None else ("select * from _typed", [])
     where = ""
+    where_params: list[object] = []
     if not keep_all:
-        has_rows = con.execute(f"select exists (select 1 from {table})").fetchone()[0]  # noqa: S608 - trusted SQL
-        where = " where _reason is null" + (  # noqa: S608 - trusted SQL
-            f" and not exists (select 1 from {table} r where r._record_key = t._record_key"  # noqa: S608 - trusted SQL
-            " and r._row_hash = t._row_hash)"
-            if has_rows
-            else ""
+        where = " where _reason is null"
+        col = dedup_range_column(feed)
+        low, high = con.execute(
+            f"select min({col}), max({col}) from ({from_sql}) where _reason is null",  # noqa: S608 - trusted SQL
+            params,
+        ).fetchone()
+        earlier = (
+            low is not None
+            and con.execute(
+                f"select exists (select 1 from {table} where {col} between ? and ?)",  # noqa: S608 - trusted SQL
+                [low, high],
+            ).fetchone()[0]
         )
+        if earlier:
+            where += (
+                f" and not exists (select 1 from {table} r where r.{col} between ? and ?"  # noqa: S608 - trusted SQL
+                f" and r.{col} = t.{col} and r._record_key = t._record_key"
+                " and r._row_hash = t._row_hash)"
+            )
+            where_params = [low, high]
     inserted = con.execute(
         f"insert into {table} ({cols}, _file_id, _line_no, _record_key, _row_hash, _extra)"  # noqa: S608 - trusted SQL
         f" select {cols}, ?, _line_no, _record_key, _row_hash, _extra from ({from_sql}) t{where}",
-        [file_id, *params],
+        [file_id, *params, *where_params],
     ).fetchone()
     return int(inserted[0]) if inserted else 0
 
@@ -407,26 +422,38 @@ def missing_required(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -
     return bool(row[0])
 
 
+def dedup_range_column(feed: Feed) -> str:
+    """The column whose value range narrows the duplicate search: the feed's first required
+    typed column (CDR ``start``, transactions ``booked_at``, queue_log ``epoch``, ...), else
+    ``_record_key``. A duplicate has the same typed values, so it lies in the file's range of
+    that column; typed values have sharp row-group min/max (shared string prefixes such as
+    ``T0000000…`` do not), so DuckDB skips earlier data outside the range."""
+    for col in feed.columns:
+        if col.required and not col.type.startswith("VARCHAR"):
+            return _ident(col.name)
+    return "_record_key"
+
+
 def delete_duplicates(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> int:
     """Remove rows of ``file_id`` whose (key, hash) an earlier file landed; returns how many."""
     table = f"raw.{feed.name}"
-    earlier = con.execute(
-        f"select exists (select 1 from {table} where _file_id <> ?)",  # noqa: S608 - trusted SQL
-        [file_id],
-    ).fetchone()[0]
-    if not earlier:
-        return 0
+    col = dedup_range_column(feed)
     low, high = con.execute(
-        f"select min(_record_key), max(_record_key) from {table} where _file_id = ?",  # noqa: S608 - trusted SQL
+        f"select min({col}), max({col}) from {table} where _file_id = ?",  # noqa: S608 - trusted SQL
         [file_id],
     ).fetchone()
     if low is None:
         return 0
-    # The constant key range lets DuckDB skip row groups of earlier files by their min/max
-    # (ids and uniqueids grow with time, so most earlier data is outside the range).
+    earlier = con.execute(
+        f"select exists (select 1 from {table}"  # noqa: S608 - trusted SQL
+        f" where {col} between ? and ? and _file_id <> ?)",
+        [low, high, file_id],
+    ).fetchone()[0]
+    if not earlier:
+        return 0
     deleted = con.execute(
         f"delete from {table} t where t._file_id = ? and exists (select 1 from {table} r"  # noqa: S608 - trusted SQL
-        " where r._record_key between ? and ? and r._file_id <> ?"
+        f" where r.{col} between ? and ? and r._file_id <> ? and r.{col} = t.{col}"
         " and r._record_key = t._record_key and r._row_hash = t._row_hash)",
         [file_id, low, high, file_id],
     ).fetchone()

@@ -50,7 +50,7 @@ class RawWriter:
         for line_no, row in enumerate(rows, start=1):
             values = [row.get(c) for c in names]
             key = _record_key(feed_name, feed.key, row)
-            digest = hashlib.sha256(repr(values).encode()).hexdigest()
+            digest = int(hashlib.sha256(repr(values).encode()).hexdigest()[:16], 16)  # UBIGINT
             self.con.execute(
                 f"insert into raw.{feed_name} ({columns}) values ({placeholders})",
                 [*values, file_id, line_no, key, digest],
