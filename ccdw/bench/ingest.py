@@ -122,7 +122,9 @@ def _measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, st
     return seconds, cpu, peak, stdout.decode()
 
 
-def _row(name: str, seconds: float, cpu: float, rows: int, size: int, peak: int) -> dict:
+def _row(
+    name: str, seconds: float, cpu: float, rows: int, size: int, peak: int, load: float
+) -> dict:
     return {
         "bench": name,
         "seconds": round(seconds, 2),
@@ -131,6 +133,9 @@ def _row(name: str, seconds: float, cpu: float, rows: int, size: int, peak: int)
         "rows_per_s": round(rows / seconds),
         "mb_per_s": round(size / 1e6 / seconds, 1),
         "peak_rss_mb": round(peak / 1e6),
+        # The machine is shared: the 1-minute load average when the side finished says how
+        # much the other work disturbed its wall time.
+        "load_avg_1m": round(load, 1),
     }
 
 
@@ -150,11 +155,13 @@ def run(settings: Settings | None = None, scale: str | None = None) -> list[dict
         [sys.executable, "-c", RAW_SCRIPT, str(home / "raw.duckdb"), *map(str, files)], env
     )
     raw_rows = int(raw_out.strip().splitlines()[-1])
+    raw_load = os.getloadavg()[0]
 
     _warm(files)
     ingest_seconds, ingest_cpu, ingest_peak, _ = _measure(
         [sys.executable, "-m", "ccdw.cli", "ingest", str(landing)], env
     )
+    ingest_load = os.getloadavg()[0]
     import duckdb
 
     con = duckdb.connect(str(home / "ccdw" / "warehouse.duckdb"), read_only=True)
@@ -166,8 +173,18 @@ def run(settings: Settings | None = None, scale: str | None = None) -> list[dict
     finally:
         con.close()
 
-    raw = _row(f"raw read_csv CTAS {scale}", raw_seconds, raw_cpu, raw_rows, size, raw_peak)
-    ours = _row(f"ccdw ingest {scale}", ingest_seconds, ingest_cpu, int(read), size, ingest_peak)
+    raw = _row(
+        f"raw read_csv CTAS {scale}", raw_seconds, raw_cpu, raw_rows, size, raw_peak, raw_load
+    )
+    ours = _row(
+        f"ccdw ingest {scale}",
+        ingest_seconds,
+        ingest_cpu,
+        int(read),
+        size,
+        ingest_peak,
+        ingest_load,
+    )
     ours.update(
         {
             "files": len(files),
