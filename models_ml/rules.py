@@ -225,11 +225,12 @@ def purchase_burst(con: duckdb.DuckDBPyConnection, rule: PurchaseBurstRule, sinc
     if frame.empty:
         return []
     frame["episode"] = _episodes(frame, "account_id", timedelta(hours=rule.window_hours))
+    # Most episodes are a single purchase: size them all at once, then word only the bursts.
+    sizes = frame.groupby("episode", sort=True)["abs_amount"].agg(["size", "sum"])
+    bursts = sizes.index[(sizes["size"] >= rule.min_count) & (sizes["sum"] >= rule.min_total)]
     detections = []
-    for _, group in frame.groupby("episode", sort=True):
+    for _, group in frame[frame["episode"].isin(bursts)].groupby("episode", sort=True):
         n, total = len(group), float(group["abs_amount"].sum())
-        if n < rule.min_count or total < rule.min_total:
-            continue
         start, end = group["booked_at"].min(), group["booked_at"].max()
         hours = (end - start).total_seconds() / 3600
         tickets = group["usual_ticket"].dropna()
