@@ -4,6 +4,12 @@ dbt reads ``raw``, ``ops`` and ``ml`` as sources, so the ``ops`` and ``ml`` cont
 created first (empty if no room wrote them yet). dbt runs in a subprocess with its own
 target/log directories under ``$CCDW_HOME/dbt`` so that several homes (tests, benchmarks, the
 demo) can build at the same time without sharing ``dbt_project/target``.
+
+A whole-project build records the newest landed file it saw (``$CCDW_HOME/dbt/build_state.json``);
+the next incremental whole-project build passes it to dbt as ``CCDW_TESTS_SINCE_FILE_ID`` so the
+data tests on the big incremental tables read only the rows that run rewrote
+(``dbt_project/macros/test_scope.sql``). A full refresh, a ``--select`` build and a first build
+test whole tables.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from ingest.schema import ensure_raw_schema
 log = logging.getLogger(__name__)
 
 _FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+TESTS_SINCE_ENV = "CCDW_TESTS_SINCE_FILE_ID"
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,7 @@ def run_dbt(
     settings: Settings | None = None,
     *,
     check: bool = True,
+    extra_env: dict[str, str] | None = None,
 ) -> BuildResult:
     """Run ``dbt <args>`` for this home; raise CcdwError naming the failed nodes."""
     settings = settings or get_settings()
@@ -147,7 +155,7 @@ def run_dbt(
     completed = subprocess.run(  # noqa: S603 - fixed executable, arguments from trusted code
         command,
         cwd=project,
-        env=dbt_env(settings),
+        env={**dbt_env(settings), **(extra_env or {})},
         capture_output=True,
         text=True,
         check=False,
@@ -189,6 +197,32 @@ def _failure_line(args: list[str], completed: subprocess.CompletedProcess[str], 
     return f"dbt {args[0]} failed (exit {completed.returncode}): {detail[:300]}"
 
 
+def _state_path(settings: Settings) -> Path:
+    return dbt_artifacts_dir(settings) / "build_state.json"
+
+
+def newest_landed_file(settings: Settings) -> int | None:
+    """The highest ``raw.ingest_files.file_id`` (file ids are monotonic), None before any."""
+    with connect(settings, read_only=True) as con:
+        row = con.execute("select max(file_id) from raw.ingest_files").fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def built_through(settings: Settings) -> int | None:
+    """The newest landed file the last successful whole-project build had seen, if known."""
+    path = _state_path(settings)
+    if not path.exists():
+        return None
+    value = json.loads(path.read_text()).get("built_through_file_id")
+    return int(value) if isinstance(value, int) else None
+
+
+def _record_built_through(settings: Settings, file_id: int | None) -> None:
+    path = _state_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"built_through_file_id": file_id}))
+
+
 def build(
     settings: Settings | None = None,
     select: str | None = None,
@@ -199,12 +233,19 @@ def build(
     """``dbt build`` (models, tests) against the warehouse; publish the serving copy on success."""
     settings = settings or get_settings()
     prepare_warehouse(settings)
+    newest = newest_landed_file(settings)
     args = ["build"]
     if select:
         args += ["--select", select]
     if full_refresh:
         args.append("--full-refresh")
-    result = run_dbt(args, settings)
+    since = None if (full_refresh or select) else built_through(settings)
+    extra_env = {TESTS_SINCE_ENV: str(since) if since is not None else ""}
+    if not select:
+        _state_path(settings).unlink(missing_ok=True)  # a failed build leaves no claim behind
+    result = run_dbt(args, settings, extra_env=extra_env)
+    if not select:
+        _record_built_through(settings, newest)
     log.info(
         "dbt build: %d ok, %d warn, %d skipped in %.1f s",
         result.count("success") + result.count("pass"),

@@ -38,3 +38,35 @@
         'asa_seconds', 'abandon_rate', 'aht_seconds', 'max_wait_seconds'] -%}
     {{ return(cols) }}
 {%- endmacro %}
+
+{#-
+  One queue KPI mart: the measures per queue, the given grain over fct_queue_calls (aliased
+  `calls`) and the queue's center, plus `last_source_file_id` (the newest landed file behind
+  the row; the incremental watermark). `grain` is a list of [expression, alias] pairs;
+  `calls_filter`, when given, restricts the entries read (an incremental run's dates).
+-#}
+{% macro queue_kpi_mart(grain, calls_filter=none) -%}
+with calls as (
+    select * from {{ ref('fct_queue_calls') }}
+    {%- if calls_filter %}
+    where {{ calls_filter }}
+    {%- endif %}
+),
+
+queues as (
+    select * from {{ ref('dim_queue') }}
+)
+
+select
+    calls.queue,
+    {%- for expression, alias in grain %}
+    {{ expression }} as {{ alias }},
+    {%- endfor %}
+    queues.center_id,
+    {{ queue_kpi_measures() }},
+    max(calls.last_source_file_id) as last_source_file_id
+from calls
+left join queues
+    on queues.queue = calls.queue
+group by calls.queue, {% for expression, alias in grain %}{{ expression }}, {% endfor %}queues.center_id
+{%- endmacro %}

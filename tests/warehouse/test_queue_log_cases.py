@@ -1,13 +1,16 @@
 """Hand-written queue_log cases through the real dbt build, and full refresh == incremental.
 
-One warehouse is built from two landings: part 1, a dbt build, part 2 (which finishes a call
-begun in part 1 and corrects a transaction), an incremental dbt build. The case assertions
-read that incremental result; the last test rebuilds the incremental facts with
---full-refresh and requires identical tables.
+One warehouse is built from three landings, each followed by a whole-project dbt build (the
+second and third incremental): part 1; part 2, which finishes a call begun in part 1 across
+midnight and corrects a transaction; part 3, a late file touching the older day (a new call,
+a call spanning midnight, a ring-no-answer of an old call, an agent's pause, a CDR and a
+transaction). The case assertions read that incremental result; the last test rebuilds every
+incremental model with --full-refresh and requires identical tables.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -102,6 +105,21 @@ PART2 = lines(
     (f"{DAY2} 01:00:00", "W1", "life", "NONE", "ENTERQUEUE", "|13900001234|1"),
 )
 
+# A late file, landed after part 2, with lines of DAY1 (the older day) only. It uses the
+# unlisted queue "overflow" and Agent/1002 so the cases above keep their numbers.
+PART3_LATE = lines(
+    (f"{DAY1} 09:00:00", "L1", "overflow", "NONE", "ENTERQUEUE", "|13812345678|1"),
+    (f"{DAY1} 09:00:10", "L1", "overflow", "Agent/1002", "CONNECT", "10|L1.2|1"),
+    (f"{DAY1} 09:02:00", "L1", "overflow", "Agent/1002", "COMPLETECALLER", "10|110|1"),
+    # a ring-no-answer of an old call (OLD2, answered by Agent/1002 in part 1)
+    (f"{DAY1} 13:10:03", "OLD2", "bank", "Agent/1002", "RINGNOANSWER", "3000"),
+    (f"{DAY1} 15:00:00", "NONE", "bank", "Agent/1002", "PAUSE", "lunch"),
+    (f"{DAY1} 15:30:00", "NONE", "bank", "Agent/1002", "UNPAUSE", ""),
+    # entering before midnight, abandoned after it: counts on DAY1
+    (f"{DAY1} 23:58:00", "L2", "overflow", "NONE", "ENTERQUEUE", "|13900005555|1"),
+    (f"{DAY2} 00:01:00", "L2", "overflow", "NONE", "ABANDON", "1|1|180"),
+)
+
 
 def _land_reference_data(raw: RawWriter, mtime: datetime) -> None:
     raw.land("centers", [
@@ -162,6 +180,22 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
          "uniqueid": "T1.5", "linkedid": "T1", "sequence": 2,
          "answer": datetime(2026, 11, 28, 10, 1, 13), "end": datetime(2026, 11, 28, 10, 2, 53)},
     ], day2)
+    con.close()
+    build(settings, select=WAREHOUSE_MODELS, publish_copy=False)
+
+    late = datetime(2026, 11, 30, 9)
+    con = duckdb.connect(str(settings.warehouse_path))
+    raw = RawWriter(con)
+    raw.land("queue_log", queue_log_rows(PART3_LATE), late, "queue_log-late")
+    raw.land("transactions", [
+        {"txn_id": "TX4", "account_id": "AC1", "booked_at": datetime(2026, 11, 27, 16), "amount": 12},
+    ], late)
+    raw.land("cdr", [
+        {"src": "13812345678", "dst": "8000", "start": datetime(2026, 11, 28, 9), "lastapp": "Queue",
+         "lastdata": "overflow,t", "disposition": "ANSWERED", "billsec": 110, "dstchannel": "PJSIP/1002-2",
+         "uniqueid": "L1", "linkedid": "L1", "sequence": 1,
+         "answer": datetime(2026, 11, 28, 9, 0, 10), "end": datetime(2026, 11, 28, 9, 2)},
+    ], late)
     con.close()
     build(settings, select=WAREHOUSE_MODELS, publish_copy=False)
     yield settings
@@ -278,21 +312,54 @@ def test_center_rollup_and_identity(built: Settings) -> None:
 
 def test_incremental_picked_up_corrections(built: Settings) -> None:
     amounts = dict(query(built, "select txn_id, amount from marts.fct_transactions"))
-    assert {k: float(v) for k, v in amounts.items()} == {"TX1": 100.0, "TX2": -45.0, "TX3": 7.0}
+    assert {k: float(v) for k, v in amounts.items()} == {"TX1": 100.0, "TX2": -45.0, "TX3": 7.0, "TX4": 12.0}
     [(legs, talk)] = query(built, "select leg_count, talk_seconds from marts.fct_calls where call_id = 'T1'")
     assert (legs, talk) == (2, 160)
 
 
-INCREMENTAL_FACTS = ("fct_queue_calls", "fct_calls", "fct_transactions")
+def test_late_file_reaches_the_older_day(built: Settings) -> None:
+    [(offered, answered, abandoned, last_file)] = query(
+        built, "select offered, answered, abandoned, last_source_file_id from marts.agg_queue_daily"
+               f" where queue = 'overflow' and date = '{DAY1}'")
+    assert (offered, answered, abandoned) == (2, 1, 1)  # L1, and L2 across midnight
+    [(late_file,)] = query(built, "select file_id from raw.ingest_files where path like '%queue_log-late'")
+    assert last_file == late_file
+    assert entry(built, "OLD2", "bank")["ring_no_answer_count"] == 1
+    [(handled, rna, paused)] = query(
+        built, "select calls_handled, ring_no_answer, paused_seconds from marts.agg_agent_daily"
+               f" where agent_id = 'A2' and date = '{DAY1}'")
+    # A2 on DAY1: T1, R1, OLD1, OLD2, M1 and the late L1; the late RINGNOANSWER; 30 min lunch
+    assert (handled, rna, paused) == (6, 1, 1800)
+    [(legs,)] = query(built, "select leg_count from marts.fct_calls where call_id = 'L1'")
+    assert legs == 1
+
+
+# Every incremental model of this room (macros/incremental.sql).
+INCREMENTAL_MODELS = (
+    "fct_queue_calls", "fct_calls", "fct_transactions", "queue_call_numbers_restricted",
+    "fct_agent_states", "agg_queue_daily", "agg_queue_interval", "agg_center_daily",
+    "agg_agent_daily",
+)
+
+
+def test_incremental_models_are_incremental(built: Settings) -> None:
+    manifest = (built.home / "dbt" / "target" / "manifest.json").read_text()
+    nodes = json.loads(manifest)["nodes"]
+    incremental = {
+        node["name"] for node in nodes.values()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+        and node["fqn"][1:3] in (["marts", "core"], ["marts", "kpi"])
+    }
+    assert incremental == set(INCREMENTAL_MODELS)
 
 
 def test_full_refresh_equals_incremental(built: Settings, tmp_path: Path) -> None:
     con = duckdb.connect(str(built.warehouse_path))
-    for table in INCREMENTAL_FACTS:
+    for table in INCREMENTAL_MODELS:
         con.execute(f"create or replace table main.incremental_{table} as select * from marts.{table}")
     con.close()
-    build(built, select=" ".join(INCREMENTAL_FACTS), full_refresh=True, publish_copy=False)
-    for table in INCREMENTAL_FACTS:
+    build(built, select=" ".join(INCREMENTAL_MODELS), full_refresh=True, publish_copy=False)
+    for table in INCREMENTAL_MODELS:
         [(total, only_incremental, only_full)] = query(
             built,
             f"select (select count(*) from marts.{table}),"

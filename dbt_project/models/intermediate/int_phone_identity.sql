@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- Caller number (E.164) -> customer. A number claimed by several customers goes to the one
 -- whose record was updated latest ("latest phone wins"), then phone before phone2, then
 -- the smallest customer_id (deterministic).

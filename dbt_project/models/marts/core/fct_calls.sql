@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('stg_raw__cdr') }}
 {{
     config(
         materialized='incremental',
@@ -10,25 +11,14 @@
 -- agent (from the queue entry it was answered in), talk and disposition. Incremental: calls
 -- with CDRs in files landed after the last run are recomputed from all their legs.
 with calls as (
+    {%- if is_incremental() %}
+    -- the calls with CDRs in new files, from all their legs (macros/cdr_calls.sql)
+    select * from (
+        {{ cdr_calls('(select * from ' ~ ref('stg_raw__cdr') ~ ' where ' ~ cdr_calls_since(file_watermark()) ~ ') as scoped_cdr') }}
+    ) as scoped_calls
+    {%- else %}
     select * from {{ ref('int_cdr_calls') }}
-    {% if is_incremental() %}
-    -- new keys straight from the raw feed: finding them through staging would compute its
-    -- latest-wins window over the whole feed
-    where call_id in (
-        select coalesce(nullif(trim(linkedid), ''), nullif(trim(uniqueid), ''))
-        from {{ source('raw', 'cdr') }}
-        where _file_id > (select coalesce(max(last_source_file_id), -1) from {{ this }})
-    )
-    {% endif %}
-),
-
-answered_entries as (
-    select
-        call_id,
-        agent_id,
-        row_number() over (partition by call_id order by entered_at, entry_no) as answer_rank
-    from {{ ref('fct_queue_calls') }}
-    where outcome = 'answered'
+    {%- endif %}
 ),
 
 identity as (
@@ -55,6 +45,17 @@ call_keys as (
         select call_id, first_uniqueid as match_key from with_numbers
     ) as keys
     where match_key is not null
+),
+
+answered_entries as (
+    -- only the entries these calls can match (all of them on a full build)
+    select
+        call_id,
+        agent_id,
+        row_number() over (partition by call_id order by entered_at, entry_no) as answer_rank
+    from {{ ref('fct_queue_calls') }}
+    where outcome = 'answered'
+        and call_id in (select match_key from call_keys)
 ),
 
 call_answers as (

@@ -9,17 +9,18 @@
 }}
 -- One row per queue entry (warehouse-contract). Incremental: a run recomputes every entry
 -- of each call that has queue_log lines in files landed after the last run (so an entry
--- split over two files is finished correctly), and replaces those rows.
+-- split over two files, or a late file's lines of an old call, end up as a full refresh
+-- makes them), from all of that call's lines, and replaces those rows.
 with entries as (
+    {%- if is_incremental() %}
+    {%- set scoped_log = '(select * from ' ~ ref('stg_raw__queue_log') ~ ' where '
+        ~ queue_log_calls_since(file_watermark()) ~ ') as scoped_log' %}
+    select * from (
+        {{ queue_entries('(' ~ queue_entry_events(scoped_log) ~ ') as scoped_events') }}
+    ) as scoped_entries
+    {%- else %}
     select * from {{ ref('int_queue_entries') }}
-    {% if is_incremental() %}
-    where call_id in (
-        select call_id
-        from {{ ref('stg_raw__queue_log') }}
-        where source_file_id > (select coalesce(max(last_source_file_id), -1) from {{ this }})
-            and call_id is not null
-    )
-    {% endif %}
+    {%- endif %}
 ),
 
 queues as (

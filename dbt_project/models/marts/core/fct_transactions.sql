@@ -10,14 +10,14 @@
 -- transactions in newly landed files (new or corrected) replace their rows.
 with transactions as (
     select * from {{ ref('stg_raw__transactions') }}
-    {% if is_incremental() %}
-    -- new keys straight from the raw feed: finding them through staging would compute its
-    -- latest-wins window over the whole feed
-    where txn_id in (
-        select trim(txn_id) from {{ source('raw', 'transactions') }}
-        where _file_id > (select coalesce(max(source_file_id), -1) from {{ this }})
-    )
-    {% endif %}
+    {%- if is_incremental() %}
+    -- new keys straight from the raw feed (through staging would rank the whole feed); their
+    -- range, as literals, keeps staging's latest-wins window to the keys in that range
+    {%- set new_keys = 'select trim(txn_id) from ' ~ source('raw', 'transactions')
+        ~ ' where _file_id > ' ~ file_watermark('source_file_id') %}
+    where {{ key_range_now('txn_id', new_keys) }}
+        and txn_id in ({{ new_keys }})
+    {%- endif %}
 ),
 
 accounts as (

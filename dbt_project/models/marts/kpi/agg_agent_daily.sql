@@ -1,7 +1,37 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='date',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns'
+    )
+}}
 -- Per agent and local date: calls answered (dated by the queue entry they answered), talk,
 -- ring-no-answers, transfers, and login / pause / after-call-work time from queue_log.
+-- Incremental: the dates of queue entries and agent-state pieces rewritten since this
+-- table's newest source file are recomputed whole.
+{%- set dates = none %}
+{%- if is_incremental() %}
+    {%- set watermark = file_watermark() %}
+    {%- set dates = dates_now(
+        'select entered_date from ' ~ ref('fct_queue_calls') ~ ' where last_source_file_id > ' ~ watermark
+        ~ ' union all select date_day from ' ~ ref('fct_agent_states') ~ ' where last_source_file_id > ' ~ watermark
+    ) %}
+{%- endif %}
 with calls as (
     select * from {{ ref('fct_queue_calls') }}
+    {%- if dates is not none %}
+    where {{ in_dates('entered_date', dates) }}
+    {%- endif %}
+),
+
+call_entries as (
+    -- every entry of those calls: a ring-no-answer belongs to the call's latest entry at or
+    -- before it, which a date filter alone could cut off
+    select * from {{ ref('fct_queue_calls') }}
+    {%- if dates is not none %}
+    where call_id in (select call_id from calls)
+    {%- endif %}
 ),
 
 ring_events as (
@@ -19,6 +49,9 @@ agent_members as (
 
 states as (
     select * from {{ ref('fct_agent_states') }}
+    {%- if dates is not none %}
+    where {{ in_dates('date_day', dates) }}
+    {%- endif %}
 ),
 
 handled as (
@@ -44,7 +77,7 @@ ring_entries as (
             order by calls.entered_at desc, calls.entry_no desc
         ) as nearest
     from ring_events
-    inner join calls
+    inner join call_entries as calls
         on calls.call_id = ring_events.call_id
         and calls.queue = ring_events.queue
         and calls.entered_at <= ring_events.event_at
@@ -56,6 +89,9 @@ ring_no_answer as (
     select agent_id, entered_date as date, count(*) as ring_no_answer
     from ring_entries
     where nearest = 1
+        {%- if dates is not none %}
+        and {{ in_dates('entered_date', dates) }}
+        {%- endif %}
     group by agent_id, entered_date
 ),
 
@@ -68,6 +104,14 @@ presence as (
         cast(sum(case when is_after_call_work then seconds else 0 end) as bigint) as acw_seconds
     from states
     group by agent_id, date_day
+),
+
+newest_file as (
+    -- the newest source file behind the inputs (the incremental watermark)
+    select greatest(
+        coalesce((select max(last_source_file_id) from {{ ref('fct_queue_calls') }}), -1),
+        coalesce((select max(last_source_file_id) from {{ ref('fct_agent_states') }}), -1)
+    ) as last_source_file_id
 ),
 
 agent_days as (
@@ -90,8 +134,10 @@ select
     coalesce(presence.paused_seconds, 0) as paused_seconds,
     coalesce(handled.talk_seconds, 0) * 1.0
         / nullif(coalesce(presence.logged_in_seconds, 0) - coalesce(presence.paused_seconds, 0), 0) as occupancy,
-    coalesce(presence.acw_seconds, 0) as acw_seconds
+    coalesce(presence.acw_seconds, 0) as acw_seconds,
+    newest_file.last_source_file_id
 from agent_days
+cross join newest_file
 left join handled
     on handled.agent_id = agent_days.agent_id and handled.date = agent_days.date
 left join ring_no_answer

@@ -1,7 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='date',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns'
+    )
+}}
 -- Queue KPIs rolled up through the center hierarchy: each entry counts for its queue's
 -- center and every ancestor (county -> city -> province), one row per center and date.
+-- Incremental like agg_queue_daily: the affected dates are recomputed whole.
+{%- set calls_filter = changed_dates_filter(ref('fct_queue_calls'), 'entered_date') %}
 with calls as (
     select * from {{ ref('fct_queue_calls') }}
+    {%- if calls_filter %}
+    where {{ calls_filter }}
+    {%- endif %}
 ),
 
 queues as (
@@ -25,7 +38,8 @@ select
     rollup_paths.rollup_center_id as center_id,
     rollup_paths.rollup_level as level,
     calls.entered_date as date,
-    {{ queue_kpi_measures() }}
+    {{ queue_kpi_measures() }},
+    max(calls.last_source_file_id) as last_source_file_id
 from calls
 inner join queues
     on queues.queue = calls.queue

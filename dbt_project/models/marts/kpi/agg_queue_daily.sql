@@ -1,19 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='date',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns'
+    )
+}}
 -- Contract KPIs per queue and local date of the queue entry (plus `unknown`, so that
 -- offered = answered + abandoned + timeout + exit_empty + exit_key + withdrawn + unknown).
-with calls as (
-    select * from {{ ref('fct_queue_calls') }}
-),
-
-queues as (
-    select * from {{ ref('dim_queue') }}
-)
-
-select
-    calls.queue,
-    calls.entered_date as date,
-    queues.center_id,
-    {{ queue_kpi_measures() }}
-from calls
-left join queues
-    on queues.queue = calls.queue
-group by calls.queue, calls.entered_date, queues.center_id
+-- Incremental: the dates of entries rewritten since this table's newest source file are
+-- recomputed whole (an entry can move a date only with its call, whose entries are all
+-- rewritten together, so every date it left is among them).
+{{ queue_kpi_mart(
+    [['calls.entered_date', 'date']],
+    changed_dates_filter(ref('fct_queue_calls'), 'entered_date')
+) }}

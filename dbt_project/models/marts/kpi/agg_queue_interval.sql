@@ -1,19 +1,14 @@
--- Contract KPIs per queue and 30-minute interval (local) of the queue entry.
-with calls as (
-    select * from {{ ref('fct_queue_calls') }}
-),
-
-queues as (
-    select * from {{ ref('dim_queue') }}
-)
-
-select
-    calls.queue,
-    calls.entered_date as date,
-    calls.interval_start,
-    queues.center_id,
-    {{ queue_kpi_measures() }}
-from calls
-left join queues
-    on queues.queue = calls.queue
-group by calls.queue, calls.entered_date, calls.interval_start, queues.center_id
+{{
+    config(
+        materialized='incremental',
+        unique_key='date',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns'
+    )
+}}
+-- Contract KPIs per queue and 30-minute interval (local) of the queue entry. Incremental
+-- like agg_queue_daily: the affected dates are recomputed whole.
+{{ queue_kpi_mart(
+    [['calls.entered_date', 'date'], ['calls.interval_start', 'interval_start']],
+    changed_dates_filter(ref('fct_queue_calls'), 'entered_date')
+) }}
