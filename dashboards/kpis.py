@@ -19,9 +19,10 @@ QUEUE_MEASURES = """
 QUEUE_FILTER = {"date_expr": "date", "center_expr": "center_id", "queue_expr": "queue"}
 
 # The wait distribution: queue entries by 10-second wait bucket (the last holds every wait of
-# WAIT_CAP seconds or more) and outcome. Pre-aggregated by dbt in marts.agg_queue_wait_buckets
-# (dbt_project/models/marts/dashboards/); the fact query is the fallback for a serving copy
-# built before that mart existed. Both take the same filter (columns date, center_id, queue).
+# WAIT_CAP seconds or more, the first any negative wait) and outcome. Pre-aggregated by dbt in
+# marts.agg_queue_wait_buckets (dbt_project/models/marts/dashboards/); the fact query is the
+# fallback for a serving copy built before that mart existed. Both take the same filter
+# (columns date, center_id, queue).
 WAIT_BUCKET = 10
 WAIT_CAP = 300
 WAIT_MART = "marts.agg_queue_wait_buckets"
@@ -36,7 +37,8 @@ def wait_distribution_sql(where: str, *, from_mart: bool) -> str:
             f"from {WAIT_MART} where {where} group by all order by wait_from, outcome"
         )
     return (
-        f"select least(floor(wait_seconds / {WAIT_BUCKET}) * {WAIT_BUCKET}, {WAIT_CAP})::integer as wait_from, "  # noqa: S608
+        f"select least(greatest(floor(wait_seconds / {WAIT_BUCKET}) * {WAIT_BUCKET}, 0), {WAIT_CAP})::integer "  # noqa: S608
+        "as wait_from, "
         "outcome, count(*)::bigint as calls from ("
         "select cast(entered_at as date) as date, center_id, queue, wait_seconds, outcome "
         "from marts.fct_queue_calls where wait_seconds is not null"

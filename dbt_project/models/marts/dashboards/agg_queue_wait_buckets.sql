@@ -10,7 +10,8 @@ bucketed as (
         cast(entered_at as date) as date,
         queue,
         center_id,
-        least(floor(wait_seconds / 10) * 10, 300)::integer as wait_from,
+        -- a negative wait (clock skew) counts as 0 s, like the page's own bucketing
+        least(greatest(floor(wait_seconds / 10) * 10, 0), 300)::integer as wait_from,
         outcome
     from queue_calls
     where wait_seconds is not null
