@@ -236,7 +236,10 @@ def build(
     newest = newest_landed_file(settings)
     args = ["build"]
     if select:
-        args += ["--select", select]
+        # A test runs only when each model it reads is selected or upstream of the selection:
+        # a relationships test from an unselected mart to a selected dimension would otherwise
+        # run against a table this build never made.
+        args += ["--select", select, "--indirect-selection", "buildable"]
     if full_refresh:
         args.append("--full-refresh")
     since = None if (full_refresh or select) else built_through(settings)
