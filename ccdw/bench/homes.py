@@ -16,7 +16,8 @@ import shutil
 import time
 from pathlib import Path
 
-from ccdw.bench.ingest import SEED, _cache_root, generated
+from ccdw.bench.common import cache_root
+from ccdw.bench.ingest import SEED, generated
 from ccdw.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def built_home(scale: str, *, scored: bool = False, seed: int = SEED) -> tuple[S
     from ingest.run import ingest_landing
 
     data = generated(scale, seed)
-    home = _cache_root() / f"home-{scale}-{seed}"
+    home = cache_root() / f"home-{scale}-{seed}"
     settings = Settings(home=home)
     fingerprint = code_fingerprint()
     marker = _read_marker(home)

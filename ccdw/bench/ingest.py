@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import psutil
 
+from ccdw.bench.common import cache_root, children_cpu
 from ccdw.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -46,13 +46,9 @@ print(rows)
 """
 
 
-def _cache_root() -> Path:
-    return Path(os.environ.get("CCDW_BENCH_CACHE", ".bench/cache")).resolve()
-
-
 def generated(scale: str, seed: int = SEED) -> Path:
     """The generator's output for ``scale`` (made once, then reused)."""
-    out = _cache_root() / f"ingest-{scale}-{seed}"
+    out = cache_root() / f"ingest-{scale}-{seed}"
     if (out / "truth" / "manifest.json").exists():
         return out
     shutil.rmtree(out, ignore_errors=True)
@@ -93,15 +89,11 @@ def _warm(files: list[Path]) -> None:
                 pass
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
 
 def _measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
     """Wall seconds, CPU seconds (user + system; less sensitive to other load on a shared
     machine), peak RSS (bytes, process tree, sampled every 50 ms) and stdout."""
-    cpu_before = _children_cpu()
+    cpu_before = children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     watched = psutil.Process(proc.pid)
@@ -116,7 +108,7 @@ def _measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, st
         time.sleep(0.05)
     seconds = time.perf_counter() - started
     stdout, stderr = proc.communicate()
-    cpu = _children_cpu() - cpu_before
+    cpu = children_cpu() - cpu_before
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[:4]} failed: {stderr.decode(errors='replace')[-2000:]}")
     return seconds, cpu, peak, stdout.decode()

@@ -24,12 +24,12 @@ import io
 import logging
 import os
 import re
-import resource
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ccdw.bench.common import children_cpu
 from ccdw.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -57,10 +57,6 @@ class Split:
     day: str  # YYYY-MM-DD
     rows_moved: dict[str, int]  # feed -> rows of dated files moved to the last day
 
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _last_day(data: Path) -> str:
@@ -176,7 +172,7 @@ def _timed_build(settings: Settings, full_refresh: bool) -> tuple[float, float, 
     """Wall seconds, CPU seconds of dbt, and the slowest nodes."""
     from ccdw.warehouse import build
 
-    cpu_before = _children_cpu()
+    cpu_before = children_cpu()
     started = time.perf_counter()
     result = build(settings, full_refresh=full_refresh, publish_copy=False)
     wall = time.perf_counter() - started
@@ -184,7 +180,7 @@ def _timed_build(settings: Settings, full_refresh: bool) -> tuple[float, float, 
         ((node.unique_id.split(".", 2)[-1], node.execution_seconds) for node in result.nodes),
         key=lambda item: -item[1],
     )
-    return wall, _children_cpu() - cpu_before, slowest[:8]
+    return wall, children_cpu() - cpu_before, slowest[:8]
 
 
 def bench_incremental(data: Path, work: Path, scale: str) -> dict:
