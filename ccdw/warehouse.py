@@ -5,19 +5,29 @@ created first (empty if no room wrote them yet). dbt runs in a subprocess with i
 target/log directories under ``$CCDW_HOME/dbt`` so that several homes (tests, benchmarks, the
 demo) can build at the same time without sharing ``dbt_project/target``.
 
-A whole-project build records the newest landed file it saw (``$CCDW_HOME/dbt/build_state.json``);
-the next incremental whole-project build passes it to dbt as ``CCDW_TESTS_SINCE_FILE_ID`` so the
-data tests on the big incremental tables read only the rows that run rewrote
-(``dbt_project/macros/test_scope.sql``). A full refresh, a ``--select`` build and a first build
+A whole-project build records the newest landed file it saw and a fingerprint of the dbt
+project and its variables (``$CCDW_HOME/dbt/build_state.json``). The next whole-project build,
+when the fingerprint still matches, is an **incremental build**:
+
+- it builds only the models downstream of the raw feeds that landed files since
+  (``source:raw.<feed>+``), plus everything downstream of ``ml``, ``ops`` and the quarantine,
+  which change outside ingest. A model none of whose sources changed already holds what a
+  rebuild would give (the as-of date is data, never the clock), so it is left alone;
+- it passes the recorded file id to dbt as ``CCDW_TESTS_SINCE_FILE_ID`` so the data tests on the
+  big incremental tables read only the rows that run rewrote (``dbt_project/macros/test_scope.sql``).
+
+A changed project or variable, a full refresh, a ``--select`` build and a first build build and
 test whole tables.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,6 +46,12 @@ log = logging.getLogger(__name__)
 
 _FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 TESTS_SINCE_ENV = "CCDW_TESTS_SINCE_FILE_ID"
+# Sources that change without a landed file (ML scores, dialer/delivery state, quarantine
+# rows): an incremental build always rebuilds what is downstream of them.
+ALWAYS_REBUILT = ("source:ml+", "source:ops+", "source:raw.quarantine+")
+# dbt project files that decide what a build computes (target/, logs/ are its output).
+_PROJECT_INPUTS = ("dbt_project.yml", "profiles.yml", "packages.yml", "models", "macros", "tests", "seeds")
+_ENV_VAR_NAME = re.compile(r"env_var\(\s*['\"]([A-Z0-9_]+)['\"]")
 
 
 @dataclass(frozen=True)
@@ -210,17 +226,73 @@ def newest_landed_file(settings: Settings) -> int | None:
 
 def built_through(settings: Settings) -> int | None:
     """The newest landed file the last successful whole-project build had seen, if known."""
+    value = _read_state(settings).get("built_through_file_id")
+    return int(value) if isinstance(value, int) else None
+
+
+def _read_state(settings: Settings) -> dict[str, object]:
     path = _state_path(settings)
     if not path.exists():
-        return None
-    value = json.loads(path.read_text()).get("built_through_file_id")
-    return int(value) if isinstance(value, int) else None
+        return {}
+    try:
+        state = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return {}
+    return state if isinstance(state, dict) else {}
 
 
 def _record_built_through(settings: Settings, file_id: int | None) -> None:
     path = _state_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"built_through_file_id": file_id}))
+    state = {"built_through_file_id": file_id, "project_fingerprint": project_fingerprint(settings)}
+    path.write_text(json.dumps(state))
+
+
+def _project_files(project: Path) -> list[Path]:
+    files: list[Path] = []
+    for name in _PROJECT_INPUTS:
+        path = project / name
+        if path.is_file():
+            files.append(path)
+        elif path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file()))
+    return files
+
+
+def project_fingerprint(settings: Settings | None = None) -> str:
+    """Hash of the dbt project's code and of every environment variable it reads (except the
+    per-run test scope): a build made under another fingerprint may compute other tables."""
+    settings = settings or get_settings()
+    project = dbt_project_dir()
+    env = dbt_env(settings)
+    digest = hashlib.sha256()
+    names: set[str] = set()
+    for path in _project_files(project):
+        content = path.read_bytes()
+        digest.update(str(path.relative_to(project)).encode() + b"\0" + content + b"\0")
+        names.update(_ENV_VAR_NAME.findall(content.decode("utf-8", errors="replace")))
+    for name in sorted(names - {TESTS_SINCE_ENV, "CCDW_WAREHOUSE_PATH"}):
+        digest.update(f"{name}={env.get(name, '')}\0".encode())
+    return digest.hexdigest()
+
+
+def changed_feeds(settings: Settings, since_file_id: int) -> list[str]:
+    """The raw feeds that landed files after ``since_file_id``."""
+    with connect(settings, read_only=True) as con:
+        rows = con.execute(
+            "select distinct feed from raw.ingest_files where file_id > ? order by feed", [since_file_id]
+        ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def incremental_selection(settings: Settings, since_file_id: int | None) -> list[str] | None:
+    """dbt selectors for an incremental build, or None when the build must be whole: no
+    earlier whole-project build recorded, or the project or its variables changed since."""
+    if since_file_id is None:
+        return None
+    if _read_state(settings).get("project_fingerprint") != project_fingerprint(settings):
+        return None
+    return [f"source:raw.{feed}+" for feed in changed_feeds(settings, since_file_id)] + list(ALWAYS_REBUILT)
 
 
 def build(
@@ -243,6 +315,12 @@ def build(
     if full_refresh:
         args.append("--full-refresh")
     since = None if (full_refresh or select) else built_through(settings)
+    changed_only = incremental_selection(settings, since) if since is not None else None
+    if changed_only is not None:
+        # Every model exists (the recorded build made them all), so a test of a rebuilt model
+        # that also reads one left alone (a relationship to a dimension) still runs.
+        log.info("incremental build: models downstream of %s", " ".join(changed_only))
+        args += ["--select", " ".join(changed_only)]
     extra_env = {TESTS_SINCE_ENV: str(since) if since is not None else ""}
     if not select:
         _state_path(settings).unlink(missing_ok=True)  # a failed build leaves no claim behind

@@ -85,3 +85,50 @@
     {%- endif -%}
     {{ return(column ~ " between '" ~ (lo | string | replace("'", "''")) ~ "' and '" ~ (hi | string | replace("'", "''")) ~ "'") }}
 {%- endmacro %}
+
+{#-
+  The keys `sql` (one column) returns, computed now, as a rendered list of quoted literals;
+  '' when it returns none, none when there are more than `limit` (default: var key_list_limit;
+  binding a long literal list costs more than it saves: ~25 µs a key). Aggregated in the database: one value crosses into
+  Jinja.
+-#}
+{% macro keys_now(sql, limit=none) -%}
+    {%- set limit = (var('key_list_limit', 5000) if limit is none else limit) | int -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        "select count(*), string_agg('''' || replace(found_key, '''', '''''') || '''', ', ' order by found_key)"
+        ~ " from (select distinct cast(found_key as varchar) as found_key from (" ~ sql ~ ") as keyed(found_key)"
+        ~ " where found_key is not null) as found"
+    ).rows[0] -%}
+    {%- if found[0] > limit -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(found[1] or '') }}
+{%- endmacro %}
+
+{#-
+  `column in (keys)` for keys from keys_now(sql): false when there are none. When there were
+  too many to list, `column in (sql)` (a semi-join), or true without `sql`. A constant list on
+  a latest-wins view's partition key is pushed below its window into the raw scan; a
+  semi-join is not, so the view is computed whole and then narrowed.
+-#}
+{% macro in_keys(column, keys, sql=none) -%}
+    {%- if keys is none and sql is none -%}
+        true
+    {%- elif keys is none -%}
+        {{ column }} in (select found_key from ({{ sql }}) as keyed(found_key))
+    {%- elif keys == '' -%}
+        false
+    {%- else -%}
+        {{ column }} in ({{ keys }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The newest landed file of `feeds` (raw.ingest_files), computed now; -1 when none. -#}
+{% macro newest_file_now(feeds) -%}
+    {{ return(scalar_now(
+        "select max(file_id) from " ~ source('raw', 'ingest_files') ~ " where feed in ('"
+        ~ feeds | join("', '") ~ "')", -1) | int) }}
+{%- endmacro %}

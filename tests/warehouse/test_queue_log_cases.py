@@ -2,18 +2,20 @@
 
 One warehouse is built from three landings, each followed by a whole-project dbt build (the
 second and third incremental): part 1; part 2, which finishes a call begun in part 1 across
-midnight and corrects a transaction; part 3, a late file touching the older day (a new call,
-a call spanning midnight, a ring-no-answer of an old call, an agent's pause, a CDR and a
-transaction). The case assertions read that incremental result; the last test rebuilds every
-incremental model with --full-refresh and requires identical tables.
+midnight, corrects a transaction and resolves a ticket; part 3, a late file touching the older
+day (a new call, a call spanning midnight, a ring-no-answer of an old call, an agent's pause, a
+CDR, a transaction, a customer's new address, a new customer, a new ticket from that customer's
+number and a late event of an old ticket). The case assertions read that incremental result;
+the last test rebuilds every incremental model with --full-refresh and requires identical
+tables.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
-from datetime import datetime
-from pathlib import Path
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -28,6 +30,7 @@ SITE = ZoneInfo("Asia/Shanghai")
 WAREHOUSE_MODELS = (
     "path:models/staging path:models/intermediate path:models/marts/core path:models/marts/kpi"
 )
+KEY_LIST_LIMIT = "CCDW_DBT_KEY_LIST_LIMIT"
 DAY1 = "2026-11-28"
 DAY2 = "2026-11-29"
 
@@ -141,12 +144,58 @@ def _land_reference_data(raw: RawWriter, mtime: datetime) -> None:
         {"customer_id": "C2", "name": "Chen", "phone": "+8613812345678", "phone2": "020-87654321-8001",
          "province": "Guangdong", "city": "Guangzhou", "updated_at": datetime(2025, 1, 1)},
     ], mtime)
-    raw.land("accounts", [{"account_id": "AC1", "customer_id": "C1", "account_type": "savings"}], mtime)
+    raw.land("accounts", [
+        {"account_id": "AC1", "customer_id": "C1", "account_type": "savings"},
+        # closes on DAY2: open while the data ends on DAY1, closed once it reaches DAY2
+        {"account_id": "AC2", "customer_id": "C2", "account_type": "card", "closed_at": date(2026, 11, 29)},
+    ], mtime)
+    raw.land("policies", [
+        {"policy_id": p, "customer_id": c, "product_line": "life", "status": "active", "annual_premium": 1200,
+         "updated_at": datetime(2026, 1, 1)}
+        for p, c in (("P1", "C1"), ("P2", "C2"), ("P3", "C2"))
+    ], mtime)
+    raw.land("premiums", [
+        {"policy_id": "P1", "due_date": date(2026, 11, 20), "amount_due": 100},  # paid in part 2
+        {"policy_id": "P2", "due_date": date(2026, 11, 25), "amount_due": 100},  # never paid
+        {"policy_id": "P3", "due_date": date(2026, 11, 28), "amount_due": 100},  # due, then overdue
+    ], mtime)
+
+
+def ticket(ticket_id: str, created: datetime, updated: datetime, **fields: object) -> dict:
+    return {"ticket_id": ticket_id, "created_at": created, "updated_at": updated, "channel": "phone",
+            "category": "complaint", "priority": "normal", "center_id": "GD-GZ-TH", "department": "life",
+            "status": "open", **fields}
+
+
+def event(ticket_id: str, at: datetime, name: str, **fields: object) -> dict:
+    return {"ticket_id": ticket_id, "event_at": at, "event": name, "actor": "system", **fields}
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     settings = Settings(home=tmp_path_factory.mktemp("wh_cases"))
+    _build_three_landings(settings)
+    yield settings
+
+
+@pytest.fixture(scope="module")
+def built_with_semi_joins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """The same landings with no literal key lists: every incremental model that lists
+    changed keys takes its semi-join path instead (macros/incremental.sql keys_now)."""
+    settings = Settings(home=tmp_path_factory.mktemp("wh_cases_semi_join"))
+    previous = os.environ.get(KEY_LIST_LIMIT)
+    os.environ[KEY_LIST_LIMIT] = "0"
+    try:
+        _build_three_landings(settings)
+        yield settings
+    finally:
+        if previous is None:
+            os.environ.pop(KEY_LIST_LIMIT, None)
+        else:
+            os.environ[KEY_LIST_LIMIT] = previous
+
+
+def _build_three_landings(settings: Settings) -> None:
     settings.home.mkdir(parents=True, exist_ok=True)
     day1 = datetime(2026, 11, 29, 1)
     con = duckdb.connect(str(settings.warehouse_path))
@@ -156,6 +205,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     raw.land("transactions", [
         {"txn_id": "TX1", "account_id": "AC1", "booked_at": datetime(2026, 11, 28, 9), "amount": 100},
         {"txn_id": "TX2", "account_id": "AC1", "booked_at": datetime(2026, 11, 28, 10), "amount": -40},
+    ], day1)
+    raw.land("tickets", [ticket("TK1", datetime(2026, 11, 28, 10, 5), datetime(2026, 11, 28, 10, 5),
+                                customer_id="C1")], day1)
+    raw.land("ticket_events", [
+        event("TK1", datetime(2026, 11, 28, 10, 5), "created", to_department="life"),
+        event("TK1", datetime(2026, 11, 28, 10, 30), "assigned", to_department="life"),
     ], day1)
     raw.land("cdr", [
         {"src": "13812345678", "dst": "8000", "start": datetime(2026, 11, 28, 10), "lastapp": "Queue",
@@ -174,6 +229,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         {"txn_id": "TX2", "account_id": "AC1", "booked_at": datetime(2026, 11, 28, 10), "amount": -45},
         {"txn_id": "TX3", "account_id": "AC1", "booked_at": datetime(2026, 11, 29, 9), "amount": 7},
     ], day2)
+    raw.land("tickets", [ticket("TK1", datetime(2026, 11, 28, 10, 5), datetime(2026, 11, 29, 9),
+                                customer_id="C1", status="resolved", resolved_at=datetime(2026, 11, 29, 9))], day2)
+    raw.land("premiums", [{"policy_id": "P1", "due_date": date(2026, 11, 20), "amount_due": 100,
+                           "paid_at": datetime(2026, 11, 29, 8), "amount_paid": 100}], day2)
+    raw.land("ticket_events", [
+        event("TK1", datetime(2026, 11, 29, 9), "transferred", from_department="life", to_department="claims"),
+        event("TK1", datetime(2026, 11, 29, 9, 0, 1), "resolved"),
+    ], day2)
     raw.land("cdr", [
         {"src": "13812345678", "dst": "8000", "start": datetime(2026, 11, 28, 10, 1, 8), "lastapp": "Queue",
          "lastdata": "bank,t", "disposition": "ANSWERED", "billsec": 100, "dstchannel": "PJSIP/1002-1",
@@ -190,6 +253,19 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     raw.land("transactions", [
         {"txn_id": "TX4", "account_id": "AC1", "booked_at": datetime(2026, 11, 27, 16), "amount": 12},
     ], late)
+    raw.land("customers", [
+        # C1 moves (a new SCD2 version; same phone, so no call changes its caller)
+        {"customer_id": "C1", "name": "Zhang", "phone": "138-1234-5678", "id_number": "440102199001011234",
+         "province": "Beijing", "city": "Beijing", "updated_at": datetime(2026, 11, 29, 18)},
+        {"customer_id": "C3", "name": "Zhao", "phone": "13700007777", "province": "Guangdong",
+         "city": "Shenzhen", "updated_at": datetime(2026, 11, 29, 18)},
+    ], late)
+    raw.land("tickets", [ticket("TK2", datetime(2026, 11, 28, 16), datetime(2026, 11, 28, 16),
+                                caller_number="137 0000 7777", category="consultation")], late)
+    raw.land("ticket_events", [
+        event("TK2", datetime(2026, 11, 28, 16), "created", to_department="life"),
+        event("TK1", datetime(2026, 11, 29, 20), "reopened", to_department="claims"),
+    ], late)
     raw.land("cdr", [
         {"src": "13812345678", "dst": "8000", "start": datetime(2026, 11, 28, 9), "lastapp": "Queue",
          "lastdata": "overflow,t", "disposition": "ANSWERED", "billsec": 110, "dstchannel": "PJSIP/1002-2",
@@ -198,7 +274,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     ], late)
     con.close()
     build(settings, select=WAREHOUSE_MODELS, publish_copy=False)
-    yield settings
 
 
 def query(settings: Settings, sql: str) -> list[tuple]:
@@ -334,12 +409,44 @@ def test_late_file_reaches_the_older_day(built: Settings) -> None:
     assert legs == 1
 
 
+def test_late_crm_and_ticket_changes(built: Settings) -> None:
+    versions = query(built, "select version_no, province, is_current from marts.dim_customer"
+                            " where customer_id = 'C1' order by version_no")
+    assert versions == [(1, "Guangdong", False), (2, "Beijing", True)]
+    [(owner,)] = query(built, "select customer_id from intermediate.int_phone_identity"
+                              " where phone_e164 = '+8613700007777'")
+    assert owner == "C3"
+    rows = query(built, "select ticket_id, customer_id, status, reopen_count, handoff_count"
+                        " from marts.fct_tickets order by ticket_id")
+    assert rows == [("TK1", "C1", "resolved", 1, 1), ("TK2", "C3", "open", 0, 0)]
+    events = query(built, "select event_seq, event from marts.fct_ticket_events where ticket_id = 'TK1'"
+                          " order by event_seq")
+    assert events == [(1, "created"), (2, "assigned"), (3, "transferred"), (4, "resolved"), (5, "reopened")]
+    [(balance,)] = query(built, "select balance_after from intermediate.int_account_balances"
+                                " where account_id = 'AC1'")
+    assert balance is None  # the hand-made transactions carry no balance_after
+    [(province, open_tickets, complaints)] = query(
+        built, "select province, open_tickets, complaints_90d from marts.mart_customer_360"
+               " where customer_id = 'C1'")
+    assert (province, open_tickets, complaints) == ("Beijing", 0, 1)
+
+
+def test_as_of_date_moves_premiums_and_accounts(built: Settings) -> None:
+    # the data ends on DAY2 (2026-11-29) after part 2
+    premiums = query(built, "select policy_id, premium_status, overdue_days from marts.fct_premiums order by 1")
+    assert premiums == [("P1", "paid", 9), ("P2", "overdue", 4), ("P3", "overdue", 1)]
+    assert query(built, "select account_id, is_open from marts.dim_account order by 1") == [
+        ("AC1", True), ("AC2", False)]
+
+
 # Every incremental model of this room (macros/incremental.sql).
 INCREMENTAL_MODELS = (
     "fct_queue_calls", "fct_calls", "fct_transactions", "queue_call_numbers_restricted",
     "fct_agent_states", "agg_queue_daily", "agg_queue_interval", "agg_center_daily",
-    "agg_agent_daily",
+    "agg_agent_daily", "fct_tickets", "fct_ticket_events", "dim_customer", "fct_contacts_fcr",
+    "dim_policy", "dim_account", "fct_premiums", "customer_contact_restricted",
 )
+INCREMENTAL_INTERMEDIATE = ("int_customers_current", "int_phone_identity", "int_account_balances")
 
 
 def test_incremental_models_are_incremental(built: Settings) -> None:
@@ -353,17 +460,30 @@ def test_incremental_models_are_incremental(built: Settings) -> None:
     assert incremental == set(INCREMENTAL_MODELS)
 
 
-def test_full_refresh_equals_incremental(built: Settings, tmp_path: Path) -> None:
+def test_full_refresh_equals_incremental(built: Settings) -> None:
+    _assert_full_refresh_equals_incremental(built)
+
+
+def test_semi_join_path_equals_full_refresh(built_with_semi_joins: Settings) -> None:
+    compiled = built_with_semi_joins.home / "dbt" / "target" / "compiled"
+    [fct_tickets] = list(compiled.rglob("fct_tickets.sql"))
+    assert "ticket_id in (select found_key from" in fct_tickets.read_text()
+    _assert_full_refresh_equals_incremental(built_with_semi_joins)
+
+
+def _assert_full_refresh_equals_incremental(built: Settings) -> None:
+    tables = [("marts", t) for t in INCREMENTAL_MODELS] + [("intermediate", t) for t in INCREMENTAL_INTERMEDIATE]
     con = duckdb.connect(str(built.warehouse_path))
-    for table in INCREMENTAL_MODELS:
-        con.execute(f"create or replace table main.incremental_{table} as select * from marts.{table}")
+    for schema, table in tables:
+        con.execute(f"create or replace table main.incremental_{table} as select * from {schema}.{table}")
     con.close()
-    build(built, select=" ".join(INCREMENTAL_MODELS), full_refresh=True, publish_copy=False)
-    for table in INCREMENTAL_MODELS:
+    selected = " ".join(INCREMENTAL_MODELS + INCREMENTAL_INTERMEDIATE)
+    build(built, select=selected, full_refresh=True, publish_copy=False)
+    for schema, table in tables:
         [(total, only_incremental, only_full)] = query(
             built,
-            f"select (select count(*) from marts.{table}),"
-            f" (select count(*) from (select * from main.incremental_{table} except all select * from marts.{table})),"
-            f" (select count(*) from (select * from marts.{table} except all select * from main.incremental_{table}))",
+            f"select (select count(*) from {schema}.{table}),"
+            f" (select count(*) from (select * from main.incremental_{table} except all select * from {schema}.{table})),"
+            f" (select count(*) from (select * from {schema}.{table} except all select * from main.incremental_{table}))",
         )
         assert total > 0 and only_incremental == 0 and only_full == 0, table

@@ -1,5 +1,6 @@
 -- SCD2 versions of customers: a new version whenever phone, RM or address (province, city)
 -- changes; other corrections update the version in place (the latest value wins).
+-- `last_source_file_id`: the newest landed file holding any version of the customer.
 with versions as (
     select * from {{ ref('base_raw__customer_versions') }}
 ),
@@ -9,7 +10,9 @@ ordered as (
         *,
         coalesce(phone_e164, '') || '|' || coalesce(rm_id, '') || '|'
             || coalesce(province, '') || '|' || coalesce(city, '') as tracked_state,
-        row_number() over (partition by customer_id order by version_rank_desc desc) as version_seq
+        row_number() over (partition by customer_id order by version_rank_desc desc) as version_seq,
+        -- lineage: the newest file holding any version of the customer
+        max(source_file_id) over (partition by customer_id) as last_source_file_id
     from versions
 ),
 
@@ -32,37 +35,34 @@ grouped as (
     from changes
 ),
 
-collapsed as (
+-- Windows partitioned by customer only (no self-join), so a filter on customer_id - an
+-- incremental dim_customer's changed customers - reaches the raw scan below every window.
+versioned as (
     select
-        customer_id,
-        version_no,
-        min(coalesce(updated_at, created_at, arrived_at)) as changed_at,
-        max(version_seq) as last_seq
+        *,
+        min(coalesce(updated_at, created_at, arrived_at)) over (partition by customer_id, version_no) as changed_at,
+        row_number() over (partition by customer_id, version_no order by version_seq desc) as recency_in_version
     from grouped
-    group by customer_id, version_no
 ),
 
 history as (
     select
-        grouped.customer_id,
-        collapsed.version_no,
-        case when collapsed.version_no = 1 then coalesce(grouped.created_at, collapsed.changed_at)
-            else collapsed.changed_at end as valid_from,
-        grouped.customer_name,
-        grouped.gender,
-        grouped.birth_date,
-        grouped.id_number,
-        grouped.phone_e164,
-        grouped.phone2_e164,
-        grouped.province,
-        grouped.city,
-        grouped.rm_id,
-        grouped.do_not_call
-    from grouped
-    inner join collapsed
-        on collapsed.customer_id = grouped.customer_id
-        and collapsed.version_no = grouped.version_no
-        and collapsed.last_seq = grouped.version_seq
+        customer_id,
+        version_no,
+        case when version_no = 1 then coalesce(created_at, changed_at) else changed_at end as valid_from,
+        customer_name,
+        gender,
+        birth_date,
+        id_number,
+        phone_e164,
+        phone2_e164,
+        province,
+        city,
+        rm_id,
+        do_not_call,
+        last_source_file_id
+    from versioned
+    where recency_in_version = 1
 )
 
 select

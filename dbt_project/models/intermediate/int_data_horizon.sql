@@ -8,7 +8,7 @@ with activity as (
     union all
     select max(booked_date) from {{ ref('fct_transactions') }}
     union all
-    select max(cast(created_at as date)) from {{ ref('stg_raw__tickets') }}
+    select max(created_date) from {{ ref('fct_tickets') }}
 )
 
 select coalesce(max(last_date), cast('1970-01-01' as date)) as as_of_date

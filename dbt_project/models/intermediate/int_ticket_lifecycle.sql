@@ -14,6 +14,7 @@ select
     min(case when ticket_event = 'assigned' then event_at end) as first_assigned_at,
     min(case when ticket_event = 'resolved' then event_at end) as first_resolved_at,
     max(case when ticket_event = 'resolved' then event_at end) as last_resolved_at,
-    max(case when ticket_event = 'closed' then event_at end) as last_closed_at
+    max(case when ticket_event = 'closed' then event_at end) as last_closed_at,
+    max(source_file_id) as last_event_file_id
 from ticket_events
 group by ticket_id

@@ -1,8 +1,29 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='customer_id'
+    )
+}}
 -- Customer history (SCD2): one row per version; a new version when phone, RM or address
 -- changes. PII masked: phone 138****5678, ID number 4401**********1234. The unmasked contact
 -- data is only in customer_contact_restricted.
+-- `last_source_file_id`: the newest file holding a version of the customer, or the newest dnc
+-- file if later (so full refresh and incremental runs agree; the max is the watermark).
+-- Incremental: every version of each customer with a version in newer customers
+-- files is recomputed; a newer dnc file recomputes every customer.
+{%- if is_incremental() %}
+{%- set watermark = file_watermark() %}
+{%- set new_dnc_files = scalar_now(
+    "select count(*) from " ~ source('raw', 'ingest_files') ~ " where feed = 'dnc' and file_id > " ~ watermark, 0
+) | int %}
+{%- set touched_sql = "select trim(customer_id) from " ~ source('raw', 'customers') ~ " where _file_id > " ~ watermark %}
+{%- set touched_customers = none if new_dnc_files > 0 else keys_now(touched_sql) %}
+{%- endif %}
 with history as (
     select * from {{ ref('int_customer_history') }}
+    {%- if is_incremental() %}
+    where {{ in_keys('customer_id', touched_customers, none if new_dnc_files > 0 else touched_sql) }}
+    {%- endif %}
 ),
 
 dnc as (
@@ -26,5 +47,6 @@ select
     {{ mask_id_number('history.id_number') }} as id_number_masked,
     coalesce(history.do_not_call, false)
         or history.phone_e164 in (select phone_e164 from dnc)
-        or history.phone2_e164 in (select phone_e164 from dnc) as do_not_call
+        or history.phone2_e164 in (select phone_e164 from dnc) as do_not_call,
+    greatest(history.last_source_file_id, {{ newest_file_now(['dnc']) }}) as last_source_file_id
 from history

@@ -11,7 +11,7 @@ with bounds as (
         union all
         select min(booked_date), max(booked_date) from {{ ref('fct_transactions') }}
         union all
-        select min(cast(created_at as date)), max(cast(created_at as date)) from {{ ref('stg_raw__tickets') }}
+        select min(created_date), max(created_date) from {{ ref('fct_tickets') }}
     ) as spans
 ),
 

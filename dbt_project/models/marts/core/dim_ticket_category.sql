@@ -1,7 +1,7 @@
 -- Ticket categories and subcategories seen in the tickets feed.
 with categories as (
     select distinct category, subcategory
-    from {{ ref('stg_raw__tickets') }}
+    from {{ ref('fct_tickets') }}
     where category is not null
 )
 

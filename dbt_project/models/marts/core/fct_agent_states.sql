@@ -2,8 +2,6 @@
     config(
         materialized='incremental',
         unique_key='date_day',
-        incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns',
         pre_hook="{{ delete_agent_state_dates() }}"
     )
 }}

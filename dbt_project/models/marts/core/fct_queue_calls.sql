@@ -3,7 +3,6 @@
     config(
         materialized='incremental',
         unique_key='queue_call_id',
-        incremental_strategy='delete+insert',
         on_schema_change='fail'
     )
 }}

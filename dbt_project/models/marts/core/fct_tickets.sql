@@ -1,10 +1,31 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='ticket_id'
+    )
+}}
 -- One row per ticket (latest version) with lifecycle durations, hand-offs and reopens.
+-- `last_source_file_id`: the newest file holding the ticket's latest version or one of its
+-- events (the max is the watermark). Incremental: tickets with a version or an event in newer files are
+-- recomputed; a changed caller identity does not rewrite older tickets (full refresh does).
+{%- if is_incremental() %}
+{%- set watermark = file_watermark() %}
+{%- set touched_sql = "select trim(ticket_id) from " ~ source('raw', 'tickets') ~ " where _file_id > " ~ watermark
+    ~ " union all select trim(ticket_id) from " ~ source('raw', 'ticket_events') ~ " where _file_id > " ~ watermark %}
+{%- set touched_tickets = keys_now(touched_sql) %}
+{%- endif %}
 with tickets as (
     select * from {{ ref('stg_raw__tickets') }}
+    {%- if is_incremental() %}
+    where {{ in_keys('ticket_id', touched_tickets, touched_sql) }}
+    {%- endif %}
 ),
 
 lifecycle as (
     select * from {{ ref('int_ticket_lifecycle') }}
+    {%- if is_incremental() %}
+    where {{ in_keys('ticket_id', touched_tickets, touched_sql) }}
+    {%- endif %}
 ),
 
 identity as (
@@ -39,7 +60,8 @@ select
     coalesce(lifecycle.escalation_count, 0) as escalation_count,
     tickets.first_contact_resolved,
     tickets.satisfaction,
-    tickets.ticket_status in ('open', 'assigned', 'in_progress', 'reopened') as is_open
+    tickets.ticket_status in ('open', 'assigned', 'in_progress', 'reopened') as is_open,
+    greatest(tickets.source_file_id, coalesce(lifecycle.last_event_file_id, -1)) as last_source_file_id
 from tickets
 left join lifecycle
     on lifecycle.ticket_id = tickets.ticket_id

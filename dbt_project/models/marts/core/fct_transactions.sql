@@ -2,7 +2,6 @@
     config(
         materialized='incremental',
         unique_key='txn_id',
-        incremental_strategy='delete+insert',
         on_schema_change='fail'
     )
 }}

@@ -5,7 +5,7 @@ with customers as (
 ),
 
 customer_details as (
-    select customer_id, birth_date from {{ ref('stg_raw__customers') }}
+    select customer_id, birth_date from {{ ref('int_customers_current') }}
 ),
 
 rms as (
@@ -17,15 +17,7 @@ horizon as (
 ),
 
 latest_balances as (
-    select account_id, balance_after
-    from (
-        select
-            account_id,
-            balance_after,
-            row_number() over (partition by account_id order by booked_at desc, txn_id desc) as recency
-        from {{ ref('fct_transactions') }}
-    ) as ranked
-    where recency = 1
+    select account_id, balance_after from {{ ref('int_account_balances') }}
 ),
 
 accounts as (

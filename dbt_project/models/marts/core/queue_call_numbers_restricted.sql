@@ -1,9 +1,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key='queue_call_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        unique_key='queue_call_id'
     )
 }}
 -- RESTRICTED: the unmasked caller number of each queue entry (campaigns' callbacks only).

@@ -1,9 +1,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key='date',
-        incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        unique_key='date'
     )
 }}
 -- Per agent and local date: calls answered (dated by the queue entry they answered), talk,

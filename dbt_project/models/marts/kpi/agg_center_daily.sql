@@ -1,9 +1,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key='date',
-        incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        unique_key='date'
     )
 }}
 -- Queue KPIs rolled up through the center hierarchy: each entry counts for its queue's

@@ -1,9 +1,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key='date',
-        incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        unique_key='date'
     )
 }}
 -- Contract KPIs per queue and 30-minute interval (local) of the queue entry. Incremental

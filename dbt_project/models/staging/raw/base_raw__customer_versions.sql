@@ -31,7 +31,8 @@ renamed as (
         updated_at,
         version_rank_desc = 1 as is_latest,
         version_rank_desc,
-        _file_mtime as arrived_at
+        _file_mtime as arrived_at,
+        _file_id as source_file_id
     from ranked
 )
 

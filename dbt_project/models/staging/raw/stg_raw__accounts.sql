@@ -15,7 +15,8 @@ renamed as (
         coalesce(upper(nullif(trim(currency), '')), 'CNY') as currency,
         nullif(trim(branch_id), '') as branch_id,
         opened_at,
-        closed_at
+        closed_at,
+        _file_id as source_file_id
     from ranked
     where version_rank = 1
 )

@@ -19,7 +19,8 @@ renamed as (
         lower(nullif(trim(payment_frequency), '')) as payment_frequency,
         lower(nullif(trim(status), '')) as policy_status,
         nullif(trim(sales_agent_id), '') as sales_agent_id,
-        updated_at
+        updated_at,
+        _file_id as source_file_id
     from ranked
     where version_rank = 1
 )

@@ -13,7 +13,8 @@ renamed as (
         due_date,
         amount_due,
         paid_at,
-        amount_paid
+        amount_paid,
+        _file_id as source_file_id
     from ranked
     where version_rank = 1
 )

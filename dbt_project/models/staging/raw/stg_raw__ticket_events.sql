@@ -14,7 +14,8 @@ renamed as (
         lower(trim(event)) as ticket_event,
         nullif(trim(from_department), '') as from_department,
         nullif(trim(to_department), '') as to_department,
-        nullif(trim(actor), '') as actor
+        nullif(trim(actor), '') as actor,
+        _file_id as source_file_id
     from ranked
     where version_rank = 1
 )

@@ -27,7 +27,8 @@ renamed as (
         first_contact_resolved,
         satisfaction,
         summary,
-        updated_at
+        updated_at,
+        _file_id as source_file_id
     from ranked
     where version_rank = 1
 )
