@@ -93,7 +93,7 @@
   Jinja.
 -#}
 {% macro keys_now(sql, limit=none) -%}
-    {%- set limit = (var('key_list_limit', 5000) if limit is none else limit) | int -%}
+    {%- set limit = (var('key_list_limit', 50000) if limit is none else limit) | int -%}
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
