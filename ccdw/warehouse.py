@@ -315,7 +315,7 @@ def build(
     if full_refresh:
         args.append("--full-refresh")
     since = None if (full_refresh or select) else built_through(settings)
-    changed_only = incremental_selection(settings, since) if since is not None else None
+    changed_only = incremental_selection(settings, since)
     if changed_only is not None:
         # Every model exists (the recorded build made them all), so a test of a rebuilt model
         # that also reads one left alone (a relationship to a dimension) still runs.

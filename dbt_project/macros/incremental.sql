@@ -109,21 +109,31 @@
 {%- endmacro %}
 
 {#-
-  `column in (keys)` for keys from keys_now(sql): false when there are none. When there were
-  too many to list, `column in (sql)` (a semi-join), or true without `sql`. A constant list on
-  a latest-wins view's partition key is pushed below its window into the raw scan; a
-  semi-join is not, so the view is computed whole and then narrowed.
+  `column in (keys)` for keys from keys_now: false when there are none, true when there were
+  too many to list (none).
 -#}
-{% macro in_keys(column, keys, sql=none) -%}
-    {%- if keys is none and sql is none -%}
+{% macro in_keys(column, keys) -%}
+    {%- if keys is none -%}
         true
-    {%- elif keys is none -%}
-        {{ column }} in (select found_key from ({{ sql }}) as keyed(found_key))
     {%- elif keys == '' -%}
         false
     {%- else -%}
         {{ column }} in ({{ keys }})
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+  The filter an incremental model puts on its input: `column` among the keys `sql` (one
+  column) returns, computed now. Up to key_list_limit keys as a literal list, which is pushed
+  below a latest-wins view's window into the raw scan; more as a semi-join on `sql`, which
+  computes the view whole and narrows it before the join, the sort and the write.
+-#}
+{% macro changed_keys_filter(column, sql) -%}
+    {%- set keys = keys_now(sql) -%}
+    {%- if keys is none -%}
+        {{ return(column ~ ' in (select found_key from (' ~ sql ~ ') as keyed(found_key))') }}
+    {%- endif -%}
+    {{ return(in_keys(column, keys)) }}
 {%- endmacro %}
 
 {#- The newest landed file of `feeds` (raw.ingest_files), computed now; -1 when none. -#}

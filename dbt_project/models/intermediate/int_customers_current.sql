@@ -10,12 +10,12 @@
 -- the watermark). Incremental: customers with a version in newer files.
 {%- if is_incremental() %}
 {%- set touched_sql = "select trim(customer_id) from " ~ source('raw', 'customers') ~ " where _file_id > " ~ file_watermark() %}
-{%- set touched_customers = keys_now(touched_sql) %}
+{%- set changed = changed_keys_filter('customer_id', touched_sql) %}
 {%- endif %}
 with customers as (
     select * from {{ ref('stg_raw__customers') }}
     {%- if is_incremental() %}
-    where {{ in_keys('customer_id', touched_customers, touched_sql) }}
+    where {{ changed }}
     {%- endif %}
 )
 

@@ -11,12 +11,12 @@
 {%- set as_of = scalar_now("select as_of_date from " ~ ref('int_data_horizon')) %}
 {%- set touched_sql = "select trim(account_id) from " ~ source('raw', 'accounts') ~ " where _file_id > " ~ file_watermark()
     ~ " union all select account_id from " ~ this ~ " where is_open and closed_at <= cast('" ~ as_of ~ "' as date)" %}
-{%- set touched_accounts = keys_now(touched_sql) %}
+{%- set changed = changed_keys_filter('account_id', touched_sql) %}
 {%- endif %}
 with accounts as (
     select * from {{ ref('stg_raw__accounts') }}
     {%- if is_incremental() %}
-    where {{ in_keys('account_id', touched_accounts, touched_sql) }}
+    where {{ changed }}
     {%- endif %}
 ),
 

@@ -17,12 +17,12 @@
     "select count(*) from " ~ source('raw', 'ingest_files') ~ " where feed = 'dnc' and file_id > " ~ watermark, 0
 ) | int %}
 {%- set touched_sql = "select trim(customer_id) from " ~ source('raw', 'customers') ~ " where _file_id > " ~ watermark %}
-{%- set touched_customers = none if new_dnc_files > 0 else keys_now(touched_sql) %}
+{%- set changed = 'true' if new_dnc_files > 0 else changed_keys_filter('customer_id', touched_sql) %}
 {%- endif %}
 with history as (
     select * from {{ ref('int_customer_history') }}
     {%- if is_incremental() %}
-    where {{ in_keys('customer_id', touched_customers, none if new_dnc_files > 0 else touched_sql) }}
+    where {{ changed }}
     {%- endif %}
 ),
 

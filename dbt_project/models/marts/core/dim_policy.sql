@@ -8,12 +8,12 @@
 -- version (the max is the watermark). Incremental: policies with a version in newer files.
 {%- if is_incremental() %}
 {%- set touched_sql = "select trim(policy_id) from " ~ source('raw', 'policies') ~ " where _file_id > " ~ file_watermark() %}
-{%- set touched_policies = keys_now(touched_sql) %}
+{%- set changed = changed_keys_filter('policy_id', touched_sql) %}
 {%- endif %}
 with policies as (
     select * from {{ ref('stg_raw__policies') }}
     {%- if is_incremental() %}
-    where {{ in_keys('policy_id', touched_policies, touched_sql) }}
+    where {{ changed }}
     {%- endif %}
 )
 

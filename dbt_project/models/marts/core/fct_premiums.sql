@@ -15,19 +15,19 @@
 {%- set touched_sql = "select trim(policy_id) from " ~ source('raw', 'premiums') ~ " where _file_id > " ~ watermark
     ~ " union all select trim(policy_id) from " ~ source('raw', 'policies') ~ " where _file_id > " ~ watermark
     ~ " union all select policy_id from " ~ this ~ " where not is_paid and due_date < cast('" ~ as_of ~ "' as date)" %}
-{%- set touched_policies = keys_now(touched_sql) %}
+{%- set changed = changed_keys_filter('policy_id', touched_sql) %}
 {%- endif %}
 with premiums as (
     select * from {{ ref('stg_raw__premiums') }}
     {%- if is_incremental() %}
-    where {{ in_keys('policy_id', touched_policies, touched_sql) }}
+    where {{ changed }}
     {%- endif %}
 ),
 
 policies as (
     select policy_id, customer_id, source_file_id from {{ ref('stg_raw__policies') }}
     {%- if is_incremental() %}
-    where {{ in_keys('policy_id', touched_policies, touched_sql) }}
+    where {{ changed }}
     {%- endif %}
 ),
 

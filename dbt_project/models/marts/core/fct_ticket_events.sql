@@ -9,12 +9,12 @@
 -- recomputed from all of that ticket's events.
 {%- if is_incremental() %}
 {%- set touched_sql = "select trim(ticket_id) from " ~ source('raw', 'ticket_events') ~ " where _file_id > " ~ file_watermark() %}
-{%- set touched_tickets = keys_now(touched_sql) %}
+{%- set changed = changed_keys_filter('ticket_id', touched_sql) %}
 {%- endif %}
 with ticket_events as (
     select * from {{ ref('stg_raw__ticket_events') }}
     {%- if is_incremental() %}
-    where {{ in_keys('ticket_id', touched_tickets, touched_sql) }}
+    where {{ changed }}
     {%- endif %}
 ),
 

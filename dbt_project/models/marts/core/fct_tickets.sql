@@ -12,19 +12,19 @@
 {%- set watermark = file_watermark() %}
 {%- set touched_sql = "select trim(ticket_id) from " ~ source('raw', 'tickets') ~ " where _file_id > " ~ watermark
     ~ " union all select trim(ticket_id) from " ~ source('raw', 'ticket_events') ~ " where _file_id > " ~ watermark %}
-{%- set touched_tickets = keys_now(touched_sql) %}
+{%- set changed = changed_keys_filter('ticket_id', touched_sql) %}
 {%- endif %}
 with tickets as (
     select * from {{ ref('stg_raw__tickets') }}
     {%- if is_incremental() %}
-    where {{ in_keys('ticket_id', touched_tickets, touched_sql) }}
+    where {{ changed }}
     {%- endif %}
 ),
 
 lifecycle as (
     select * from {{ ref('int_ticket_lifecycle') }}
     {%- if is_incremental() %}
-    where {{ in_keys('ticket_id', touched_tickets, touched_sql) }}
+    where {{ changed }}
     {%- endif %}
 ),
 
